@@ -1,0 +1,127 @@
+"""The ``bibfolio`` command: options in, one library call, messages and exit codes out."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .config import FORMATS, STDOUT, STYLES, find_config_file, make_config
+from .errors import BibfolioError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _Group(click.Group):
+    """Turns every ``BibfolioError`` into Click's one-line ``Error: ...`` and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BibfolioError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
+@click.version_option(package_name="bibfolio", prog_name="bibfolio")
+def main() -> None:
+    """Turn a BibTeX file into publication pages (HTML and Markdown).
+
+    Papers are grouped by research theme, then into projects, first-author and other
+    publications. Run `bibfolio build --help` to see how.
+    """
+    # bibtexparser logs each block it cannot read; bibfolio reports those itself, once.
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+
+
+@main.command()
+@click.argument(
+    "bib_files",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="DIR",
+    help="Directory for publications.html / publications.md, or - for standard output.  "
+    "[default: site]",
+)
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMATS),
+    help="Output format; repeat for several.  [default: html and md]",
+)
+@click.option("-s", "--style", type=click.Choice(STYLES), help="Page style.  [default: compact]")
+@click.option(
+    "--fragment/--page",
+    default=None,
+    help="A fragment to embed (no <html>/<head>, no Markdown title) or a whole page.  "
+    "[default: page]",
+)
+@click.option(
+    "--owner",
+    multiple=True,
+    metavar="NAME",
+    help='The site owner, e.g. "Lianmin Zheng"; repeat for name variants.  '
+    "[default: the author on the most papers]",
+)
+@click.option("--title", help="Page title.  [default: Publications]")
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Directory of templates that override the bundled ones by file name.",
+)
+@click.option(
+    "--skip-invalid/--strict",
+    default=None,
+    help="Skip entries that cannot be read, with a warning each, instead of failing.",
+)
+@click.option("--encoding", help="Encoding of the .bib files.  [default: utf-8]")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Settings file.  [default: bibfolio.toml next to the first .bib, if any]",
+)
+def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any) -> None:
+    """Build the publication page from BIB_FILES (read in order, sharing @string macros).
+
+    \b
+    Examples:
+      bibfolio build refs.bib                      # site/publications.html and .md
+      bibfolio build refs.bib -o _includes --fragment -f html
+      bibfolio build refs.bib -s full -f md -o -   # full citations to standard output
+      bibfolio build refs.bib --owner "Lianmin Zheng" --owner "L. Zheng"
+    """
+    from .build import build_page, render_documents, write_documents
+
+    config = make_config(config_file or find_config_file(list(bib_files)), options)
+    if config.output == STDOUT and len(config.formats) != 1:
+        raise click.UsageError("-o - writes one document: choose it with --format html or md")
+    result = build_page(bib_files, config)
+    for warning in result.warnings:
+        click.echo(str(warning), err=True)
+    if result.inferred_owner is not None:
+        guess = result.inferred_owner
+        click.echo(
+            f'note: no owner given; assuming "{guess.person.name}", an author of '
+            f"{guess.papers} of {guess.total} papers (set it with --owner or in bibfolio.toml)",
+            err=True,
+        )
+    documents = render_documents(result.page, config)
+    if config.output == STDOUT:
+        click.echo(next(iter(documents.values())), nl=False)
+        return
+    written = write_documents(documents, Path(config.output))
+    click.echo(
+        f"Wrote {' and '.join(str(p) for p in written)} "
+        f"({len(result.page.entries)} entries in {len(result.page.themes)} themes)",
+        err=True,
+    )

@@ -1,0 +1,117 @@
+"""Settings: command-line options win over ``bibfolio.toml`` next to the .bib, over defaults."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILENAME = "bibfolio.toml"
+STYLES: tuple[str, ...] = ("compact", "full")
+FORMATS: tuple[str, ...] = ("html", "md")
+OUTPUT_NAMES: dict[str, str] = {"html": "publications.html", "md": "publications.md"}
+STDOUT = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Every setting of a build, with its default."""
+
+    owner: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    title: str = "Publications"
+    other_theme: str = "Other"
+    style: str = "compact"
+    formats: tuple[str, ...] = FORMATS
+    output: str = "site"
+    templates: Path | None = None
+    fragment: bool = False
+    skip_invalid: bool = False
+    encoding: str = "utf-8"
+
+
+# The keys a bibfolio.toml may set, and the type each must have there.
+_FILE_SETTINGS: dict[str, type] = {
+    "owner": list,
+    "themes": list,
+    "title": str,
+    "other_theme": str,
+    "style": str,
+    "formats": list,
+    "output": str,
+    "templates": str,
+    "fragment": bool,
+    "skip_invalid": bool,
+    "encoding": str,
+}
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read and check a ``bibfolio.toml``; relative paths in it are relative to the file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"cannot read file: {error.strerror}", path) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        match = _TOML_LINE.search(str(error))
+        raise ConfigError(
+            f"not valid TOML: {error}", path, int(match.group(1)) if match else None
+        ) from None
+    settings = {key: _checked(key, value, path) for key, value in data.items()}
+    if "templates" in settings:
+        settings["templates"] = path.parent / settings["templates"]
+    return settings
+
+
+def _checked(key: str, value: Any, path: Path) -> Any:
+    """A setting's value from the file, checked against its expected type."""
+    expected = _FILE_SETTINGS.get(key)
+    if expected is None:
+        known = ", ".join(sorted(_FILE_SETTINGS))
+        raise ConfigError(f'unknown setting "{key}" (known: {known})', path)
+    if expected is list:
+        # owner = "Ada Lovelace" is as natural as a list of one.
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise ConfigError(f'setting "{key}" must be a list of strings', path)
+        return tuple(items)
+    if not isinstance(value, expected):
+        raise ConfigError(f'setting "{key}" must be a {expected.__name__}', path)
+    return value
+
+
+def make_config(config_file: Path | None, overrides: Mapping[str, Any]) -> Config:
+    """Merge defaults, the config file (if any) and the non-empty command-line overrides."""
+    config = Config()
+    if config_file is not None:
+        config = replace(config, **read_config_file(config_file))
+    given = {k: v for k, v in overrides.items() if v is not None and v != ()}
+    config = replace(config, **given)
+    _check_choice(config.style, STYLES, "style", config_file)
+    for fmt in config.formats:
+        _check_choice(fmt, FORMATS, "format", config_file)
+    return config
+
+
+def find_config_file(bib_paths: list[Path]) -> Path | None:
+    """The ``bibfolio.toml`` beside the first .bib file, if there is one."""
+    if not bib_paths:
+        return None
+    candidate = bib_paths[0].parent / CONFIG_FILENAME
+    return candidate if candidate.is_file() else None
+
+
+def _check_choice(value: str, choices: tuple[str, ...], name: str, path: Path | None) -> None:
+    if value not in choices:
+        raise ConfigError(f'unknown {name} "{value}" (choose from {", ".join(choices)})', path)

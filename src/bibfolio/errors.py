@@ -1,0 +1,63 @@
+"""Errors and diagnostics: what went wrong, and where in which file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+
+def _location(path: Path | None, line: int | None) -> str:
+    """Format ``file:line: `` (or less) as compilers do, so editors can jump to it."""
+    if path is None:
+        return ""
+    return f"{path}:{line}: " if line is not None else f"{path}: "
+
+
+class BibfolioError(Exception):
+    """An error the user can fix; ``str()`` is the one-line message the CLI prints."""
+
+    def __init__(self, message: str, path: Path | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+
+    def __str__(self) -> str:
+        return f"{_location(self.path, self.line)}{self.message}"
+
+
+class BibSyntaxError(BibfolioError):
+    """The .bib file has a block BibTeX cannot read (unclosed brace, duplicate key, ...)."""
+
+
+class TemplateError(BibfolioError):
+    """A template is missing, does not compile, or uses a name the model does not have."""
+
+
+class ConfigError(BibfolioError):
+    """``bibfolio.toml`` is malformed or names an unknown setting."""
+
+
+class Severity(str, Enum):
+    """How bad a diagnostic is; errors stop a build unless the caller skips them."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A problem found while reading input, returned as data so the caller picks the policy."""
+
+    severity: Severity
+    message: str
+    path: Path | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{_location(self.path, self.line)}{self.severity.value}: {self.message}"
+
+    def to_error(self) -> BibSyntaxError:
+        """The exception a strict caller raises for this diagnostic."""
+        return BibSyntaxError(self.message, self.path, self.line)

@@ -1,0 +1,79 @@
+"""Evaluate raw BibTeX field values: braces, quotes, numbers, ``@string`` macros and ``#``.
+
+bibtexparser 2.1 resolves a value that is a single macro but leaves ``osdi # " 2022"`` as it
+is, so bibfolio evaluates every value itself, the way BibTeX does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+MONTH_MACROS: Mapping[str, str] = {
+    "jan": "January",
+    "feb": "February",
+    "mar": "March",
+    "apr": "April",
+    "may": "May",
+    "jun": "June",
+    "jul": "July",
+    "aug": "August",
+    "sep": "September",
+    "oct": "October",
+    "nov": "November",
+    "dec": "December",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluated:
+    """A field's text after evaluation, and the macros it used that were never defined."""
+
+    text: str
+    undefined: tuple[str, ...] = ()
+
+
+def evaluate(raw: str, macros: Mapping[str, str]) -> Evaluated:
+    """Evaluate ``{braced}``, ``"quoted"``, ``2022`` and ``macro`` parts joined by ``#``.
+
+    ``macros`` is keyed by lower-case name (BibTeX macro names ignore case). An undefined
+    macro contributes nothing, as in BibTeX, and is reported in ``undefined``.
+    """
+    parts: list[str] = []
+    undefined: list[str] = []
+    for token in _split_concatenation(raw):
+        if token[:1] in ("{", '"'):
+            parts.append(token[1:-1])
+        elif token.isdigit():
+            parts.append(token)
+        elif token.lower() in macros:
+            parts.append(macros[token.lower()])
+        else:
+            undefined.append(token)
+    return Evaluated("".join(parts), tuple(undefined))
+
+
+def _split_concatenation(raw: str) -> list[str]:
+    """Split a value at the ``#`` signs that are outside braces and quotes.
+
+    Each returned token is stripped; a braced or quoted token keeps its delimiters so the
+    caller can tell a literal from a macro name.
+    """
+    tokens: list[str] = []
+    current: list[str] = []
+    depth = 0
+    in_quotes = False
+    for char in raw:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(depth - 1, 0)
+        elif char == '"' and depth == 0:
+            in_quotes = not in_quotes
+        elif char == "#" and depth == 0 and not in_quotes:
+            tokens.append("".join(current).strip())
+            current = []
+            continue
+        current.append(char)
+    tokens.append("".join(current).strip())
+    return [token for token in tokens if token]

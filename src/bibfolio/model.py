@@ -1,0 +1,142 @@
+"""The publication model: plain frozen dataclasses with meaning, no markup and no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+
+class Kind(str, Enum):
+    """Whether an entry is a paper or a project (a ``@software`` entry)."""
+
+    PAPER = "paper"
+    PROJECT = "project"
+
+
+class Section(str, Enum):
+    """The sections of a theme, in the order they appear on the page."""
+
+    PROJECTS = "projects"
+    FIRST_AUTHOR = "first-author"
+    OTHER = "other"
+
+
+LINK_LABELS: dict[str, str] = {
+    "pdf": "PDF",
+    "code": "Code",
+    "arxiv": "arXiv",
+    "doi": "DOI",
+    "slides": "Slides",
+    "video": "Video",
+    "poster": "Poster",
+    "website": "Website",
+    "url": "Link",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One author, split into BibTeX's name parts and decoded to Unicode."""
+
+    first: str = ""
+    von: str = ""
+    last: str = ""
+    jr: str = ""
+    is_cofirst: bool = False
+    is_owner: bool = False
+
+    @property
+    def name(self) -> str:
+        """The name as it is displayed: ``First von Last, Jr``."""
+        full = " ".join(part for part in (self.first, self.von, self.last) if part)
+        return f"{full}, {self.jr}" if self.jr else full
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link whose address is already known to be safe to put in an ``href``."""
+
+    kind: str
+    href: str
+
+    @property
+    def label(self) -> str:
+        """The button text for this kind of link (``PDF``, ``arXiv``, ...)."""
+        return LINK_LABELS.get(self.kind, self.kind.capitalize())
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A paper or project as the page shows it."""
+
+    key: str
+    kind: Kind
+    entry_type: str
+    title: str
+    label: str
+    authors: tuple[Person, ...] = ()
+    et_al: bool = False
+    year: int | None = None
+    month: int | None = None
+    venue: str = ""
+    theme: str | None = None
+    is_lead: bool = False
+    selected: bool = False
+    links: tuple[Link, ...] = ()
+    url: str | None = None
+    path: Path | None = None
+    line: int | None = None
+
+    @property
+    def is_first_author(self) -> bool:
+        """True when the owner is listed first or is co-first in the group starting at 1."""
+        for position, person in enumerate(self.authors):
+            if person.is_owner:
+                return position == 0 or person.is_cofirst
+            if not person.is_cofirst:
+                return False
+        return False
+
+    @property
+    def has_cofirst(self) -> bool:
+        """True when some author is marked as an equal contributor."""
+        return any(person.is_cofirst for person in self.authors)
+
+
+@dataclass(frozen=True, slots=True)
+class SectionGroup:
+    """One section of a theme (projects, first-author or other) and its entries."""
+
+    section: Section
+    title: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """A research theme and its non-empty sections, in page order."""
+
+    title: str
+    sections: tuple[SectionGroup, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Everything a template needs to render the publication page."""
+
+    title: str
+    themes: tuple[Theme, ...]
+    owner: str | None = None
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Every entry on the page, in page order."""
+        return tuple(
+            entry for theme in self.themes for group in theme.sections for entry in group.entries
+        )
+
+    @property
+    def has_cofirst(self) -> bool:
+        """True when some paper marks equal contributors, so the page explains the ``*``."""
+        return any(entry.has_cofirst for entry in self.entries)

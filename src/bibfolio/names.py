@@ -1,0 +1,153 @@
+"""Parse author lists into people, and find the site owner among them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from bibtexparser.middlewares.names import (
+    parse_single_name_into_parts,
+    split_multiple_persons_names,
+)
+
+from .latex import to_unicode
+from .model import Entry, Kind, Person
+
+# A trailing "*" on a name is the common shorthand for an equal contribution.
+COFIRST_MARK = "*"
+_ANNOTATION_ITEM = re.compile(r"^\s*(\d+)\s*(?::\s*[\w-]+\s*)?=\s*(.*?)\s*$")
+_NAME_TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorList:
+    """The people of an ``author`` field, and whether it ended in ``and others``."""
+
+    people: tuple[Person, ...]
+    et_al: bool = False
+
+
+def parse_person(latex_name: str, is_cofirst: bool = False) -> Person:
+    """Split one BibTeX name (``von Last, Jr, First`` or ``First von Last``) into a Person."""
+    text = latex_name.strip()
+    if text.endswith(COFIRST_MARK):
+        text, is_cofirst = text[: -len(COFIRST_MARK)].rstrip(), True
+    parts = parse_single_name_into_parts(text, strict=False)
+    first, von, last, jr = (
+        to_unicode(" ".join(words)) for words in (parts.first, parts.von, parts.last, parts.jr)
+    )
+    # A mark written as "Zheng*, Lianmin" ends up inside the last name.
+    if last.endswith(COFIRST_MARK):
+        last, is_cofirst = last[: -len(COFIRST_MARK)].rstrip(), True
+    return Person(first=first, von=von, last=last, jr=jr, is_cofirst=is_cofirst)
+
+
+def parse_authors(latex_authors: str, annotation: str = "") -> AuthorList:
+    """Parse an author field, marking co-first authors from ``*`` and ``author+an``."""
+    cofirst_positions = equal_contribution_positions(annotation)
+    people: list[Person] = []
+    et_al = False
+    for raw in split_multiple_persons_names(latex_authors):
+        if raw.strip().lower() == "others":
+            et_al = True
+            continue
+        people.append(parse_person(raw, is_cofirst=len(people) + 1 in cofirst_positions))
+    return AuthorList(tuple(people), et_al)
+
+
+def equal_contribution_positions(annotation: str) -> frozenset[int]:
+    """1-based positions marked ``equal`` in a biblatex annotation: ``1=equal; 2=equal``."""
+    positions: set[int] = set()
+    for item in annotation.split(";"):
+        match = _ANNOTATION_ITEM.match(item)
+        if match and "equal" in (word.strip().lower() for word in match.group(2).split(",")):
+            positions.add(int(match.group(1)))
+    return frozenset(positions)
+
+
+def _fold(text: str) -> str:
+    """Lower-case and strip accents, so ``Müller``, ``Muller`` and ``MÜLLER`` compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def _given_tokens(person: Person) -> list[str]:
+    """The given-name words, folded: ``Joseph E.`` → ``["joseph", "e"]``."""
+    return _NAME_TOKEN.findall(_fold(person.first))
+
+
+def _family_name(person: Person) -> str:
+    """The folded family name including its von part, without spaces or punctuation."""
+    return "".join(_NAME_TOKEN.findall(_fold(f"{person.von} {person.last}")))
+
+
+def same_person(a: Person, b: Person) -> bool:
+    """True when two names can denote the same person.
+
+    Family names must agree; given names agree word by word, where an initial matches any
+    word with that first letter and a missing middle name is no contradiction
+    (``L. Zheng`` ~ ``Lianmin Zheng``, ``Joseph Gonzalez`` ~ ``Joseph E. Gonzalez``).
+    """
+    if _family_name(a) != _family_name(b):
+        return False
+    given_a, given_b = _given_tokens(a), _given_tokens(b)
+    if not given_a or not given_b:
+        return given_a == given_b
+    return all(
+        x == y or (min(len(x), len(y)) == 1 and x[0] == y[0])
+        for x, y in zip(given_a, given_b, strict=False)  # a missing middle name is fine
+    )
+
+
+def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entry, ...]:
+    """Return the entries with ``is_owner`` set on every author matching one of ``owners``."""
+
+    def with_owner(entry: Entry) -> Entry:
+        authors = tuple(
+            replace(person, is_owner=any(same_person(person, owner) for owner in owners))
+            for person in entry.authors
+        )
+        return replace(entry, authors=authors)
+
+    return tuple(with_owner(entry) for entry in entries)
+
+
+@dataclass(frozen=True, slots=True)
+class InferredOwner:
+    """The author found on the most papers, and on how many of them."""
+
+    person: Person
+    papers: int
+    total: int
+
+
+def infer_owner(entries: Iterable[Entry]) -> InferredOwner | None:
+    """Guess the site owner: the author who appears on the most papers.
+
+    Names are grouped by family name and first initial; ties go to the author seen first.
+    The fullest spelling seen is returned, so ``L. Zheng`` and ``Lianmin Zheng`` give the
+    latter.
+    """
+    papers = [entry for entry in entries if entry.kind is Kind.PAPER]
+    counts: Counter[tuple[str, str]] = Counter()
+    fullest: dict[tuple[str, str], Person] = {}
+    for entry in papers:
+        seen_here: set[tuple[str, str]] = set()
+        for person in entry.authors:
+            given = _given_tokens(person)
+            key = (_family_name(person), given[0][0] if given else "")
+            if key in seen_here:
+                continue
+            seen_here.add(key)
+            counts[key] += 1
+            if len(person.first) > len(fullest.get(key, Person()).first):
+                fullest[key] = person
+            fullest.setdefault(key, person)
+    if not counts:
+        return None
+    key, papers_with_owner = counts.most_common(1)[0]
+    owner = replace(fullest[key], is_cofirst=False)
+    return InferredOwner(owner, papers_with_owner, len(papers))

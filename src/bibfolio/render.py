@@ -1,0 +1,114 @@
+"""Render the page model with Jinja2 templates: the user's directory first, then bundled ones."""
+
+from __future__ import annotations
+
+import re
+import traceback
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .errors import TemplateError
+from .links import safe_href
+from .model import Page
+
+# Characters that would start Markdown syntax inside text; "<", ">" and "&" become entities
+# so that raw HTML in a title stays text in every Markdown engine.
+_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]|~#])")
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# Characters that end or break a Markdown link destination.
+_MD_URL_UNSAFE = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"}
+
+
+def bundled_templates_dir() -> Path:
+    """The templates shipped in the wheel, or the repository's ``templates/`` in a checkout.
+
+    hatchling's ``force-include`` does not apply to editable installs, hence the fallback.
+    """
+    packaged = Path(str(resources.files("bibfolio"))) / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "templates"
+
+
+def escape_md(value: Any) -> Any:
+    """Escape text for Markdown; leaves ``Markup`` (already-safe output) untouched."""
+    if isinstance(value, Markup):
+        return value
+    text = _MD_PUNCTUATION.sub(r"\\\1", str(value))
+    return "".join(_MD_ENTITIES.get(char, char) for char in text)
+
+
+def html_url(address: str) -> str:
+    """An address for an ``href``: only safe schemes pass (autoescape handles quoting)."""
+    return safe_href(address) or ""
+
+
+def md_url(address: str) -> Markup:
+    """An address for a Markdown link destination, with the characters that end it encoded."""
+    href = safe_href(address) or ""
+    return Markup("".join(_MD_URL_UNSAFE.get(char, char) for char in href))
+
+
+class Renderer:
+    """Jinja2 environments for HTML and Markdown over one template search path."""
+
+    def __init__(self, templates_dir: Path | None = None) -> None:
+        bundled = jinja2.FileSystemLoader(bundled_templates_dir())
+        user = [jinja2.FileSystemLoader(templates_dir)] if templates_dir else []
+        self.search_path = [*([templates_dir] if templates_dir else []), bundled_templates_dir()]
+        loader = jinja2.ChoiceLoader([*user, bundled, jinja2.PrefixLoader({"default": bundled})])
+        options: dict[str, Any] = {
+            "loader": loader,
+            "undefined": jinja2.StrictUndefined,
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+            "keep_trailing_newline": True,
+            # No autoreload: editing a template in the middle of a build is not useful.
+            "auto_reload": False,
+        }
+        self.environments = {
+            "html": jinja2.Environment(autoescape=True, **options),
+            "md": jinja2.Environment(autoescape=False, finalize=escape_md, **options),
+        }
+        self.environments["html"].filters["url"] = html_url
+        self.environments["md"].filters["url"] = md_url
+
+    def render(self, page: Page, fmt: str, style: str, fragment: bool = False) -> str:
+        """Render ``<style>.<fmt>``, wrapped in ``page.<fmt>`` unless ``fragment`` is set."""
+        body = self._render(f"{style}.{fmt}", fmt, page=page)
+        if not fragment:
+            body = self._render(f"page.{fmt}", fmt, page=page, body=Markup(body))
+        # One place decides the ending, whatever the templates' own trailing newlines.
+        return body.strip("\n") + "\n"
+
+    def _render(self, name: str, fmt: str, **context: Any) -> str:
+        environment = self.environments[fmt]
+        try:
+            return environment.get_template(name).render(**context)
+        except jinja2.TemplateNotFound as error:
+            searched = ", ".join(str(path) for path in self.search_path)
+            raise TemplateError(
+                f'template "{error.name}" not found (searched: {searched})'
+            ) from None
+        except jinja2.TemplateSyntaxError as error:
+            path = Path(error.filename) if error.filename else None
+            raise TemplateError(
+                f"template syntax error: {error.message}", path, error.lineno
+            ) from None
+        except jinja2.UndefinedError as error:
+            path, line = _template_frame(error)
+            raise TemplateError(f"template error: {error.message}", path, line) from None
+
+
+def _template_frame(error: BaseException) -> tuple[Path | None, int | None]:
+    """The template file and line of an error: Jinja2 puts them in the traceback only."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename.endswith((".html", ".md"))
+    ]
+    if not frames:
+        return None, None
+    return Path(frames[-1].filename), frames[-1].lineno
