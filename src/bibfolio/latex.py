@@ -14,6 +14,8 @@ from pylatexenc.latex2text import (
 # Text without these characters reads the same before and after decoding, so skip the parser.
 _LATEX_SPECIALS = re.compile(r"[\\{}~$%&-]")
 _WHITESPACE = re.compile(r"[ \t\r\n]+")
+# A bare "&" is a LaTeX error that BibTeX lets through; people mean the character.
+_BARE_AMPERSAND = re.compile(r"(?<!\\)&")
 
 
 @lru_cache(maxsize=1)
@@ -30,7 +32,10 @@ def _decoder() -> LatexNodes2Text:
 def to_unicode(latex: str) -> str:
     """Decode accents, dashes, ties and case-protecting braces; fold runs of white space.
 
-    ``M{\\"u}ller -- {GPU}`` becomes ``Müller \u2013 GPU``. Math stays as written (``$O(n^2)$``).
+    ``M{\\"u}ller -- {GPU}`` becomes ``Müller – GPU``. Math stays as written (``$O(n^2)$``).
     """
-    text = _decoder().latex_to_text(latex) if _LATEX_SPECIALS.search(latex) else latex
+    if _LATEX_SPECIALS.search(latex):
+        text = _decoder().latex_to_text(_BARE_AMPERSAND.sub(r"\\&", latex))
+    else:
+        text = latex
     return _WHITESPACE.sub(" ", text).strip()

@@ -13,7 +13,7 @@ from .model import Link
 URL_FIELDS: tuple[str, ...] = ("pdf", "code", "slides", "video", "poster", "website")
 # Which link the title (and the compact label) points to, first match wins: arXiv is the
 # copy anyone can read, so it beats the publisher's page.
-PRIMARY_LINK_ORDER: tuple[str, ...] = ("arxiv", "url", "doi", "pdf", "website", "code")
+PRIMARY_LINK_ORDER: tuple[str, ...] = ("arxiv", "url", "doi", "pdf", "website")
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 # New-style ids (2201.12023v2) and old-style ones (cs/0112017, math.GT/0309136).

@@ -1,0 +1,136 @@
+"""Reading .bib files: macros, LaTeX, diagnostics with file and line, encodings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bibfolio.errors import BibfolioError, Severity
+from bibfolio.load import load
+from bibfolio.model import Kind
+
+BibWriter = Callable[..., Path]
+
+
+def test_macros_concatenation_and_latex(write_bib: BibWriter) -> None:
+    path = write_bib(
+        '@string{osdi = "Operating Systems Design and Implementation"}\n'
+        "@inproceedings{alpa,\n"
+        '  title = {{Alpa}: {Intra-Operator} M{\\"u}ller -- Parallelism},\n'
+        "  author = {Zheng, Lianmin},\n"
+        '  booktitle = "16th " # osdi # " (OSDI 22)",\n'
+        "  month = jan,\n"
+        "  year = 2022,\n"
+        "}\n"
+    )
+    (entry,) = load([path]).entries
+    assert entry.title == "Alpa: Intra-Operator Müller – Parallelism"
+    assert entry.venue == "16th Operating Systems Design and Implementation (OSDI 22)"
+    assert (entry.year, entry.month) == (2022, 1)
+    assert entry.label == "OSDI 22"
+    assert entry.line == 2
+
+
+def test_macros_are_shared_across_files_in_order(write_bib: BibWriter) -> None:
+    strings = write_bib('@string{icml = "ICML"}\n', name="strings.bib")
+    papers = write_bib(
+        "@inproceedings{p, title={T}, booktitle=icml, year=2020}\n", name="papers.bib"
+    )
+    bibliography = load([strings, papers])
+    assert bibliography.entries[0].venue == "ICML"
+    assert bibliography.diagnostics == ()
+
+
+def test_undefined_macro_is_a_warning_with_field_line(write_bib: BibWriter) -> None:
+    path = write_bib("@article{k,\n  title = {T},\n  journal = nosuch,\n  year = 2020,\n}\n")
+    bibliography = load([path])
+    (diagnostic,) = bibliography.diagnostics
+    assert diagnostic.severity is Severity.WARNING
+    assert diagnostic.line == 3
+    assert (
+        str(diagnostic) == f'{path}:3: warning: undefined macro "nosuch" (BibTeX reads it as empty)'
+    )
+    assert len(bibliography.entries) == 1
+
+
+def test_unclosed_brace_is_an_error_at_the_entry_line() -> None:
+    path = Path(__file__).parent / "data" / "broken" / "unclosed_brace.bib"
+    bibliography = load([path])
+    (error,) = bibliography.errors
+    assert error.line == 7
+    assert "@article{broken" in error.message
+    assert "--skip-invalid" in error.message
+    assert [e.key for e in bibliography.entries] == ["fine", "after"]
+
+
+def test_duplicate_keys_across_files(write_bib: BibWriter) -> None:
+    one = write_bib("@article{same, title={One}, year=2020}\n", name="one.bib")
+    two = write_bib("\n@article{same, title={Two}, year=2021}\n", name="two.bib")
+    bibliography = load([one, two])
+    (error,) = bibliography.errors
+    assert (error.path, error.line) == (two, 2)
+    assert f"first used at {one}:1" in error.message
+    assert [e.title for e in bibliography.entries] == ["One"]
+
+
+def test_latin1_file_fails_with_hint_then_reads_with_encoding(write_bib: BibWriter) -> None:
+    path = write_bib("@article{k,\n  title = {Café},\n  year = 2020,\n}\n", encoding="latin-1")
+    with pytest.raises(BibfolioError) as caught:
+        load([path])
+    assert caught.value.line == 2
+    assert "--encoding latin-1" in str(caught.value)
+    assert load([path], encoding="latin-1").entries[0].title == "Café"
+
+
+def test_utf8_bom_is_accepted(write_bib: BibWriter) -> None:
+    path = write_bib("\ufeff@article{k, title={Ünïcode}, year=2020}\n")
+    assert load([path]).entries[0].title == "Ünïcode"
+
+
+def test_unknown_encoding_is_an_error(write_bib: BibWriter) -> None:
+    path = write_bib("@article{k, title={T}}\n")
+    with pytest.raises(BibfolioError, match='unknown encoding "klingon"'):
+        load([path], encoding="klingon")
+
+
+def test_software_entries_are_projects_with_role(write_bib: BibWriter) -> None:
+    path = write_bib(
+        "@software{fastchat, title={FastChat}, url={https://github.com/lm-sys/FastChat},"
+        " role={Lead}, theme={Systems}}\n"
+    )
+    (entry,) = load([path]).entries
+    assert (entry.kind, entry.is_lead, entry.label, entry.theme) == (
+        Kind.PROJECT,
+        True,
+        "FastChat",
+        "Systems",
+    )
+
+
+def test_unsafe_link_is_dropped_with_warning(write_bib: BibWriter) -> None:
+    path = write_bib("@article{k,\n  title={T},\n  url={javascript:alert(1)},\n  year=2020\n}\n")
+    bibliography = load([path])
+    assert bibliography.entries[0].links == ()
+    (warning,) = bibliography.diagnostics
+    assert "not a safe link" in warning.message
+
+
+def test_escaped_underscore_in_url_is_unescaped(write_bib: BibWriter) -> None:
+    path = write_bib("@article{k, title={T}, url={https://x.example/a\\_b~c%20d}, year=2020}\n")
+    assert load([path]).entries[0].url == "https://x.example/a_b~c%20d"
+
+
+def test_missing_title_warns_and_uses_key(write_bib: BibWriter) -> None:
+    path = write_bib("@article{notitle, year=2020}\n")
+    bibliography = load([path])
+    assert bibliography.entries[0].title == "notitle"
+    assert "no title" in bibliography.diagnostics[0].message
+
+
+def test_year_without_digits_warns(write_bib: BibWriter) -> None:
+    path = write_bib("@article{k, title={T}, year={forthcoming}}\n")
+    bibliography = load([path])
+    assert bibliography.entries[0].year is None
+    assert "four-digit year" in bibliography.diagnostics[0].message

@@ -1,0 +1,170 @@
+"""Parsing author lists, equal-contribution marks, and matching the site owner."""
+
+from __future__ import annotations
+
+import pytest
+
+from bibfolio.model import Entry, Kind, Person
+from bibfolio.names import (
+    equal_contribution_positions,
+    infer_owner,
+    mark_owner,
+    parse_authors,
+    parse_person,
+    same_person,
+)
+
+
+@pytest.mark.parametrize(
+    ("latex", "first", "von", "last", "jr"),
+    [
+        pytest.param("Zheng, Lianmin", "Lianmin", "", "Zheng", "", id="last-comma-first"),
+        pytest.param("Lianmin Zheng", "Lianmin", "", "Zheng", "", id="first-last"),
+        pytest.param("Ludwig van Beethoven", "Ludwig", "van", "Beethoven", "", id="von"),
+        pytest.param("Doe, Jr., John", "John", "", "Doe", "Jr.", id="jr"),
+        pytest.param("R{\\'e}, Christopher", "Christopher", "", "Ré", "", id="accent"),
+        pytest.param("Jean-Paul Sartre", "Jean-Paul", "", "Sartre", "", id="hyphenated-first"),
+        pytest.param("{Barnes and Noble}", "", "", "Barnes and Noble", "", id="corporate"),
+    ],
+)
+def test_parse_person_splits_name_parts(
+    latex: str, first: str, von: str, last: str, jr: str
+) -> None:
+    person = parse_person(latex)
+    assert (person.first, person.von, person.last, person.jr) == (first, von, last, jr)
+
+
+@pytest.mark.parametrize(
+    "latex",
+    [
+        pytest.param("Zheng*, Lianmin", id="star-on-last-comma-first"),
+        pytest.param("Lianmin Zheng*", id="star-on-first-last"),
+        pytest.param("Lianmin Zheng *", id="star-after-space"),
+    ],
+)
+def test_trailing_star_marks_cofirst_and_is_not_displayed(latex: str) -> None:
+    person = parse_person(latex)
+    assert person.is_cofirst
+    assert person.name == "Lianmin Zheng"
+
+
+def test_parse_authors_reads_annotation_positions_and_others() -> None:
+    authors = parse_authors(
+        "Li, Zhuohan and Zheng, Lianmin and Zhong, Yinmin and others", "1=equal; 2=equal"
+    )
+    assert [p.is_cofirst for p in authors.people] == [True, True, False]
+    assert authors.et_al
+
+
+def test_braced_and_is_one_author() -> None:
+    authors = parse_authors("{Google Research and Brain Team} and Lovelace, Ada")
+    assert [p.name for p in authors.people] == ["Google Research and Brain Team", "Ada Lovelace"]
+
+
+@pytest.mark.parametrize(
+    ("annotation", "positions"),
+    [
+        pytest.param("1=equal; 2=equal", {1, 2}, id="two"),
+        pytest.param(" 1 = equal ;3=equal,corresponding", {1, 3}, id="spaces-and-lists"),
+        pytest.param("2=corresponding", set(), id="other-annotation"),
+        pytest.param("1:family=equal", {1}, id="part-annotation"),
+        pytest.param("", set(), id="empty"),
+        pytest.param("garbage; x=equal", set(), id="malformed-ignored"),
+    ],
+)
+def test_equal_contribution_positions(annotation: str, positions: set[int]) -> None:
+    assert equal_contribution_positions(annotation) == positions
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        pytest.param("Zheng, Lianmin", "Lianmin Zheng", True, id="order"),
+        pytest.param("L. Zheng", "Lianmin Zheng", True, id="initial"),
+        pytest.param("L Zheng", "Lianmin Zheng", True, id="initial-no-dot"),
+        pytest.param("Joseph Gonzalez", "Joseph E. Gonzalez", True, id="missing-middle"),
+        pytest.param("J. E. Gonzalez", "Joseph E. Gonzalez", True, id="two-initials"),
+        pytest.param('M{\\"u}ller, Hans', "Hans Muller", True, id="accent-and-braces"),
+        pytest.param("{Zheng}, {Lianmin}", "Lianmin Zheng", True, id="braces"),
+        pytest.param("ZHENG, Lianmin", "Lianmin Zheng", True, id="case"),
+        pytest.param("Lianmin Zheng", "Lingmin Zheng", False, id="other-first-name"),
+        pytest.param("K. Zheng", "Lianmin Zheng", False, id="other-initial"),
+        pytest.param("Lianmin Zhang", "Lianmin Zheng", False, id="other-last-name"),
+        pytest.param("Zheng", "Lianmin Zheng", False, id="no-given-name"),
+    ],
+)
+def test_same_person(a: str, b: str, same: bool) -> None:
+    assert same_person(parse_person(a), parse_person(b)) is same
+    assert same_person(parse_person(b), parse_person(a)) is same
+
+
+def _paper(key: str, authors: str, annotation: str = "") -> Entry:
+    people = parse_authors(authors, annotation).people
+    return Entry(
+        key=key, kind=Kind.PAPER, entry_type="article", title=key, label=key, authors=people
+    )
+
+
+@pytest.mark.parametrize(
+    ("authors", "annotation", "first_author"),
+    [
+        pytest.param("Lovelace, Ada and Babbage, Charles", "", True, id="listed-first"),
+        pytest.param(
+            "Babbage, Charles and Lovelace, Ada", "1=equal; 2=equal", True, id="cofirst-second"
+        ),
+        pytest.param(
+            "B, C and D, E and Lovelace, Ada", "1=equal; 2=equal; 3=equal", True, id="cofirst-third"
+        ),
+        pytest.param("Babbage, Charles and Lovelace, Ada", "", False, id="second"),
+        pytest.param(
+            "B, C and D, E and Lovelace, Ada",
+            "1=equal; 2=equal",
+            False,
+            id="third-after-cofirst-pair",
+        ),
+        pytest.param(
+            "B, C and D, E and Lovelace, Ada",
+            "1=equal; 3=equal",
+            False,
+            id="equal-but-not-in-first-group",
+        ),
+        pytest.param("Babbage*, Charles and Ada Lovelace*", "", True, id="star-shorthand"),
+        pytest.param("Babbage, Charles", "", False, id="not-an-author"),
+    ],
+)
+def test_first_author_status(authors: str, annotation: str, first_author: bool) -> None:
+    (entry,) = mark_owner([_paper("p", authors, annotation)], [parse_person("Ada Lovelace")])
+    assert entry.is_first_author is first_author
+
+
+def test_owner_variants_are_all_marked() -> None:
+    entries = mark_owner(
+        [_paper("a", "A. Lovelace and Babbage, Charles"), _paper("b", "Lovelace, Ada")],
+        [parse_person("Ada Lovelace")],
+    )
+    assert [e.authors[0].is_owner for e in entries] == [True, True]
+    assert not entries[0].authors[1].is_owner
+
+
+def test_infer_owner_takes_the_most_frequent_author_with_fullest_name() -> None:
+    entries = [
+        _paper("a", "A. Lovelace and Babbage, Charles"),
+        _paper("b", "Lovelace, Ada and Babbage, Charles"),
+        _paper("c", "Lovelace, Ada"),
+    ]
+    guess = infer_owner(entries)
+    assert guess is not None
+    assert (guess.person.name, guess.papers, guess.total) == ("Ada Lovelace", 3, 3)
+
+
+def test_infer_owner_ignores_projects_and_empty_input() -> None:
+    assert infer_owner([]) is None
+    project = Entry(
+        key="p",
+        kind=Kind.PROJECT,
+        entry_type="software",
+        title="P",
+        label="P",
+        authors=(Person(first="Ada", last="Lovelace"),),
+    )
+    assert infer_owner([project]) is None

@@ -1,0 +1,93 @@
+"""Rendered output: golden files per style and format, and escaping of hostile text."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bibfolio.build import build_page, render_documents
+from bibfolio.config import Config
+from bibfolio.render import escape_md
+
+SMALL_BIB = Path(__file__).parent / "data" / "small.bib"
+Golden = Callable[[str, str], None]
+
+
+def render(paths: list[Path], **settings: object) -> dict[str, str]:
+    config = Config(**settings)  # type: ignore[arg-type]
+    return render_documents(build_page(paths, config).page, config)
+
+
+@pytest.mark.parametrize("style", ["compact", "full"])
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_golden_pages(style: str, fmt: str, golden: Golden) -> None:
+    documents = render([SMALL_BIB], style=style, formats=(fmt,), owner=("Ada Lovelace",))
+    golden(f"{style}.{fmt}", documents[fmt])
+
+
+@pytest.mark.parametrize("style", ["compact", "full"])
+def test_golden_fragments(style: str, golden: Golden) -> None:
+    documents = render(
+        [SMALL_BIB], style=style, formats=("html",), fragment=True, owner=("Ada Lovelace",)
+    )
+    golden(f"{style}.fragment.html", documents["html"])
+
+
+def test_output_ends_with_exactly_one_newline() -> None:
+    for text in render([SMALL_BIB], style="full", owner=("Ada Lovelace",)).values():
+        assert text.endswith("\n") and not text.endswith("\n\n")
+
+
+HOSTILE_TITLE = "<script>alert(1)</script> <img src=x onerror=alert(2)> *bold* [link](x) a_b `c`"
+
+
+@pytest.fixture
+def hostile_bib(write_bib: Callable[..., Path]) -> Path:
+    return write_bib(
+        "@article{evil,\n"
+        f"  title = {{{HOSTILE_TITLE}}},\n"
+        "  author = {Lovelace, Ada and <b>Bold</b>, Eve},\n"
+        "  journal = {Journal & <i>Co</i>},\n"
+        "  year = 2020,\n"
+        "  url = {https://example.org/a_(b)},\n"
+        "  theme = {<em>Theme</em>},\n"
+        "}\n"
+    )
+
+
+@pytest.mark.parametrize("style", ["compact", "full"])
+def test_hostile_text_is_escaped_in_html(hostile_bib: Path, style: str) -> None:
+    text = render([hostile_bib], style=style, formats=("html",))["html"]
+    assert "<script>" not in text and "<img" not in text and "<b>" not in text
+    assert "<em>Theme" not in text and "<i>Co" not in text
+    assert html.escape("<em>Theme</em>", quote=False) in text
+    if style == "full":
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+@pytest.mark.parametrize("style", ["compact", "full"])
+def test_hostile_text_is_escaped_in_markdown(hostile_bib: Path, style: str) -> None:
+    text = render([hostile_bib], style=style, formats=("md",))["md"]
+    assert "<" not in text and ">" not in text
+    assert "&lt;em&gt;Theme&lt;/em&gt;" in text
+    assert "https://example.org/a_%28b%29" in text  # parentheses would end the link
+    if style == "full":
+        assert r"\*bold\* \[link\](x) a\_b \`c\`" in text
+        assert "Journal &amp; &lt;i&gt;Co&lt;/i&gt;" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        pytest.param("a*b_c", r"a\*b\_c", id="emphasis"),
+        pytest.param("[x](y)", r"\[x\](y)", id="link"),
+        pytest.param("<b>&", "&lt;b&gt;&amp;", id="html"),
+        pytest.param("C# | ~x~ \\", r"C\# \| \~x\~ \\", id="other"),
+        pytest.param("plain text, 2023.", "plain text, 2023.", id="plain"),
+    ],
+)
+def test_escape_md(text: str, escaped: str) -> None:
+    assert escape_md(text) == escaped

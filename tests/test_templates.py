@@ -1,0 +1,77 @@
+"""Template lookup: user overrides by file name, ``default/`` for extending, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bibfolio.build import build_page
+from bibfolio.config import Config
+from bibfolio.errors import TemplateError
+from bibfolio.model import Page
+from bibfolio.render import Renderer, bundled_templates_dir
+
+PAGE = Page(title="Talks & Papers", themes=())
+
+
+def test_bundled_templates_are_found() -> None:
+    names = {path.name for path in bundled_templates_dir().iterdir()}
+    assert {"compact.html", "compact.md", "full.html", "full.md", "page.html", "page.md"} <= names
+
+
+def test_user_template_overrides_bundled_one_by_file_name(tmp_path: Path) -> None:
+    (tmp_path / "compact.md").write_text("custom {{ page.title }}\n", encoding="utf-8")
+    renderer = Renderer(tmp_path)
+    assert renderer.render(PAGE, "md", "compact", fragment=True) == "custom Talks &amp; Papers\n"
+    chosen = renderer.environments["md"].get_template("compact.md").filename
+    assert chosen == str(tmp_path / "compact.md")
+    bundled = renderer.environments["md"].get_template("page.md").filename
+    assert bundled == str(bundled_templates_dir() / "page.md")
+
+
+def test_override_can_extend_the_default_page(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text(
+        '{% extends "default/page.html" %}{% block extra_head %}'
+        '<link rel="stylesheet" href="/site.css">{% endblock %}',
+        encoding="utf-8",
+    )
+    text = Renderer(tmp_path).render(PAGE, "html", "compact")
+    assert '<link rel="stylesheet" href="/site.css">' in text
+    assert "<title>Talks &amp; Papers</title>" in text
+
+
+def test_missing_template_lists_the_directories_searched(tmp_path: Path) -> None:
+    with pytest.raises(TemplateError) as caught:
+        Renderer(tmp_path).render(PAGE, "html", "nosuchstyle")
+    message = str(caught.value)
+    assert 'template "nosuchstyle.html" not found' in message
+    assert str(tmp_path) in message and str(bundled_templates_dir()) in message
+
+
+def test_syntax_error_names_template_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "compact.md").write_text("line one\n{% for %}\n", encoding="utf-8")
+    with pytest.raises(TemplateError) as caught:
+        Renderer(tmp_path).render(PAGE, "md", "compact")
+    assert (caught.value.path, caught.value.line) == (tmp_path / "compact.md", 2)
+
+
+def test_undefined_name_names_template_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "compact.md").write_text("one\ntwo\n{{ page.no_such_field }}\n", encoding="utf-8")
+    with pytest.raises(TemplateError) as caught:
+        Renderer(tmp_path).render(PAGE, "md", "compact")
+    assert (caught.value.path, caught.value.line) == (tmp_path / "compact.md", 3)
+    assert "no_such_field" in caught.value.message
+
+
+def test_override_can_replace_one_block_of_a_style(tmp_path: Path) -> None:
+    (tmp_path / "full.md").write_text(
+        '{% extends "default/full.md" %}{% block links %} (links hidden){% endblock %}',
+        encoding="utf-8",
+    )
+    small = Path(__file__).parent / "data" / "small.bib"
+    page = build_page([small], Config(owner=("Ada Lovelace",))).page
+    text = Renderer(tmp_path).render(page, "md", "full", fragment=True)
+    assert "(links hidden)" in text
+    assert "[PDF](" not in text
+    assert "**Ada Lovelace**" in text
