@@ -1,12 +1,36 @@
-"""bibfolio: turn a researcher's BibTeX file into their publication pages."""
+"""bibfolio: turn a researcher's BibTeX file into their publication pages.
+
+The public API is imported lazily, so that ``bibfolio --help`` does not pay for loading
+bibtexparser, pylatexenc and Jinja2.
+"""
 
 from __future__ import annotations
 
-from .build import BuildResult, build_page, render_documents, write_documents
-from .config import Config, make_config
-from .errors import BibfolioError, BibSyntaxError, ConfigError, Diagnostic, TemplateError
-from .load import Bibliography, load
+import importlib
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from .build import BuildResult, build_page, render_documents, write_documents
+    from .config import Config, make_config
+    from .errors import BibfolioError, BibSyntaxError, ConfigError, Diagnostic, TemplateError
+    from .load import Bibliography, load
+
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "BuildResult": "build",
+    "build_page": "build",
+    "render_documents": "build",
+    "write_documents": "build",
+    "Config": "config",
+    "make_config": "config",
+    "BibfolioError": "errors",
+    "BibSyntaxError": "errors",
+    "ConfigError": "errors",
+    "Diagnostic": "errors",
+    "TemplateError": "errors",
+    "Bibliography": "load",
+    "load": "load",
+}
 __all__ = [
     "BibSyntaxError",
     "BibfolioError",
@@ -22,3 +46,9 @@ __all__ = [
     "render_documents",
     "write_documents",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'bibfolio' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)

@@ -36,7 +36,7 @@ def main() -> None:
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 
-@main.command()
+@main.command(short_help="Build publication pages from .bib files.")
 @click.argument(
     "bib_files",
     nargs=-1,

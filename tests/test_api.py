@@ -1,0 +1,35 @@
+"""The library API: every public name resolves, and the lazy table matches ``__all__``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import bibfolio
+
+
+@pytest.mark.parametrize("name", bibfolio.__all__)
+def test_public_name_resolves(name: str) -> None:
+    assert getattr(bibfolio, name) is not None
+
+
+def test_lazy_table_matches_all() -> None:
+    assert sorted(bibfolio._EXPORTS) == sorted(bibfolio.__all__)
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError):
+        _ = bibfolio.no_such_name  # type: ignore[attr-defined]
+
+
+def test_importing_the_cli_does_not_load_the_heavy_libraries() -> None:
+    code = (
+        "import sys, bibfolio.cli; "
+        "print(sorted(m for m in ('jinja2', 'bibtexparser', 'pylatexenc') if m in sys.modules))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert output.strip() == "[]"
