@@ -41,7 +41,8 @@ def main() -> None:
     "bib_files",
     nargs=-1,
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    # Not exists=True: the loader reports a missing file as one "file: ..." line, like any other.
+    type=click.Path(path_type=Path),
 )
 @click.option(
     "-o",
@@ -58,7 +59,13 @@ def main() -> None:
     type=click.Choice(FORMATS),
     help="Output format; repeat for several.  [default: html and md]",
 )
-@click.option("-s", "--style", type=click.Choice(STYLES), help="Page style.  [default: compact]")
+@click.option(
+    "-s",
+    "--style",
+    metavar="NAME",
+    help=f"Page style: {' or '.join(STYLES)}, or your own NAME.html / NAME.md in --templates.  "
+    "[default: compact]",
+)
 @click.option(
     "--fragment/--page",
     default=None,

@@ -17,6 +17,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 CONFIG_FILENAME = "bibfolio.toml"
+# The bundled styles; a user's templates directory may add more (any <style>.<format>).
 STYLES: tuple[str, ...] = ("compact", "full")
 FORMATS: tuple[str, ...] = ("html", "md")
 OUTPUT_NAMES: dict[str, str] = {"html": "publications.html", "md": "publications.md"}
@@ -98,7 +99,6 @@ def make_config(config_file: Path | None, overrides: Mapping[str, Any]) -> Confi
         config = replace(config, **read_config_file(config_file))
     given = {k: v for k, v in overrides.items() if v is not None and v != ()}
     config = replace(config, **given)
-    _check_choice(config.style, STYLES, "style", config_file)
     for fmt in config.formats:
         _check_choice(fmt, FORMATS, "format", config_file)
     return config
