@@ -91,6 +91,9 @@ def test_equal_contribution_positions(annotation: str, positions: set[int]) -> N
         pytest.param("K. Zheng", "Lianmin Zheng", False, id="other-initial"),
         pytest.param("Lianmin Zhang", "Lianmin Zheng", False, id="other-last-name"),
         pytest.param("Zheng", "Lianmin Zheng", False, id="no-given-name"),
+        pytest.param("Augustus De Morgan", "De Morgan, Augustus", True, id="capitalised-von"),
+        pytest.param("A. De Morgan", "De Morgan, Augustus", True, id="capitalised-von-initial"),
+        pytest.param("A. B.", "Ann Bee", False, id="family-name-is-never-an-initial"),
     ],
 )
 def test_same_person(a: str, b: str, same: bool) -> None:

@@ -32,7 +32,7 @@ def build_page(bib_paths: Sequence[Path], config: Config) -> BuildResult:
     """
     bibliography = load(bib_paths, config.encoding)
     if bibliography.errors and not config.skip_invalid:
-        raise bibliography.errors[0].to_error()
+        raise bibliography.errors[0].to_error("; fix it or pass --skip-invalid")
     warnings = tuple(
         Diagnostic(Severity.WARNING, f"skipped: {d.message}", d.path, d.line)
         if d.severity is Severity.ERROR
@@ -44,6 +44,9 @@ def build_page(bib_paths: Sequence[Path], config: Config) -> BuildResult:
     if inferred is not None:
         owners = [inferred.person]
     entries = mark_owner(bibliography.entries, owners)
+    if owners and not any(person.is_owner for entry in entries for person in entry.authors):
+        names = " / ".join(f'"{name}"' for name in config.owner)
+        warnings += (Diagnostic(Severity.WARNING, f"owner {names} is not an author of any entry"),)
     page = group_page(
         entries,
         config.title,

@@ -127,8 +127,13 @@ def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any)
         click.echo(next(iter(documents.values())), nl=False)
         return
     written = write_documents(documents, Path(config.output))
+    entries, themes = len(result.page.entries), len(result.page.themes)
     click.echo(
         f"Wrote {' and '.join(str(p) for p in written)} "
-        f"({len(result.page.entries)} entries in {len(result.page.themes)} themes)",
+        f"({_count(entries, 'entry', 'entries')} in {_count(themes, 'theme', 'themes')})",
         err=True,
     )
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{number} {singular if number == 1 else plural}"

@@ -61,18 +61,29 @@ _TOML_LINE = re.compile(r"at line (\d+)")
 def read_config_file(path: Path) -> dict[str, Any]:
     """Read and check a ``bibfolio.toml``; relative paths in it are relative to the file."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"cannot read file: {error.strerror}", path) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        match = _TOML_LINE.search(str(error))
-        raise ConfigError(
-            f"not valid TOML: {error}", path, int(match.group(1)) if match else None
-        ) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"not valid UTF-8: {error.reason}", path) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"not valid TOML: {error}", path, _toml_error_line(error, text)) from None
     settings = {key: _checked(key, value, path) for key, value in data.items()}
     if "templates" in settings:
         settings["templates"] = path.parent / settings["templates"]
+    if settings.get("output", STDOUT) != STDOUT:
+        settings["output"] = str(path.parent / settings["output"])
     return settings
+
+
+def _toml_error_line(error: Exception, text: str) -> int | None:
+    """The line tomllib names in its message; "at end of document" means the last line."""
+    match = _TOML_LINE.search(str(error))
+    if match:
+        return int(match.group(1))
+    return text.count("\n") + 1 if "end of document" in str(error) else None
 
 
 def _checked(key: str, value: Any, path: Path) -> Any:
@@ -99,6 +110,8 @@ def make_config(config_file: Path | None, overrides: Mapping[str, Any]) -> Confi
         config = replace(config, **read_config_file(config_file))
     given = {k: v for k, v in overrides.items() if v is not None and v != ()}
     config = replace(config, **given)
+    if not config.formats:
+        raise ConfigError("formats is empty: name at least one of html, md", config_file)
     for fmt in config.formats:
         _check_choice(fmt, FORMATS, "format", config_file)
     return config

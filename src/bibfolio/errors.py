@@ -58,6 +58,6 @@ class Diagnostic:
     def __str__(self) -> str:
         return f"{_location(self.path, self.line)}{self.severity.value}: {self.message}"
 
-    def to_error(self) -> BibSyntaxError:
-        """The exception a strict caller raises for this diagnostic."""
-        return BibSyntaxError(self.message, self.path, self.line)
+    def to_error(self, advice: str = "") -> BibSyntaxError:
+        """The exception a strict caller raises for this diagnostic, with what to do about it."""
+        return BibSyntaxError(f"{self.message}{advice}", self.path, self.line)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ _ARXIV_ID = re.compile(
 _DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
 # Browsers drop these anywhere in a URL, so "java\tscript:" would still run.
 _IGNORED_BY_BROWSERS = re.compile(r"[\x00-\x20\x7f]")
+# CommonMark undoes backslash escapes of ASCII punctuation in link destinations.
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,15 +43,24 @@ class EntryLinks:
 
 
 def safe_href(address: str) -> str | None:
-    """``address`` if it may be an ``href`` (http, https, mailto or relative), else None."""
+    """``address`` if it may be an ``href`` (http, https, mailto or relative), else None.
+
+    The scheme is checked as written and as a Markdown renderer will read it after decoding
+    entities and backslash escapes, so ``javascript&colon;...`` is refused too.
+    """
     cleaned = _IGNORED_BY_BROWSERS.sub("", address)
-    if not cleaned:
+    decoded = _IGNORED_BY_BROWSERS.sub("", _MARKDOWN_ESCAPE.sub(r"\1", html.unescape(cleaned)))
+    if not cleaned or not all(_has_safe_scheme(form) for form in (cleaned, decoded)):
         return None
+    return cleaned
+
+
+def _has_safe_scheme(address: str) -> bool:
     try:
-        scheme = urlsplit(cleaned).scheme.lower()
+        scheme = urlsplit(address).scheme.lower()
     except ValueError:  # e.g. an unbalanced "[" in the host part
-        return None
-    return cleaned if scheme in SAFE_SCHEMES or not scheme else None
+        return False
+    return scheme in SAFE_SCHEMES or not scheme
 
 
 def arxiv_id(eprint: str, archive_prefix: str = "") -> str | None:

@@ -168,15 +168,16 @@ def read_text(path: Path, encoding: str) -> str:
         raise BibfolioError(f"cannot read file: {error.strerror}", path) from None
     try:
         # utf-8-sig also accepts files without a byte-order mark.
-        return data.decode("utf-8-sig" if codec == "utf-8" else codec)
+        text = data.decode("utf-8-sig" if codec == "utf-8" else codec)
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
+        hint = "; if the file is Latin-1, pass --encoding latin-1" if codec == "utf-8" else ""
         raise BibfolioError(
-            f"not valid {encoding} (byte 0x{data[error.start]:02x}); "
-            "if the file is Latin-1, pass --encoding latin-1",
-            path,
-            line,
+            f"not valid {encoding} (byte 0x{data[error.start]:02x}){hint}", path, line
         ) from None
+    except (LookupError, UnicodeError) as error:  # not a text codec (hex, rot13), punycode, ...
+        raise BibfolioError(f'cannot decode as "{encoding}": {error}', path) from None
+    return text
 
 
 def _line(item: bib.Block | bib.Field) -> int | None:
@@ -207,4 +208,4 @@ def _failure_message(block: bib.ParsingFailedBlock) -> str:
     error = block.error
     reason = error.abort_reason if isinstance(error, BlockAbortedException) else str(error)
     reason = reason.strip().rstrip(".") or "syntax error"
-    return f"cannot read {head}: {reason}; fix it or pass --skip-invalid"
+    return f"cannot read {head}: {reason}"

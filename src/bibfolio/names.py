@@ -84,22 +84,37 @@ def _family_name(person: Person) -> str:
     return "".join(_NAME_TOKEN.findall(_fold(f"{person.von} {person.last}")))
 
 
+def _words_agree(x: str, y: str) -> bool:
+    """Two folded name words agree when equal or when one is the other's initial."""
+    return x == y or (min(len(x), len(y)) == 1 and x[0] == y[0])
+
+
+def _all_tokens(person: Person) -> list[str]:
+    """Every name word in reading order: given names, von part, family name."""
+    return _NAME_TOKEN.findall(_fold(f"{person.first} {person.von} {person.last}"))
+
+
 def same_person(a: Person, b: Person) -> bool:
     """True when two names can denote the same person.
 
     Family names must agree; given names agree word by word, where an initial matches any
     word with that first letter and a missing middle name is no contradiction
     (``L. Zheng`` ~ ``Lianmin Zheng``, ``Joseph Gonzalez`` ~ ``Joseph E. Gonzalez``).
+    BibTeX reads ``Augustus De Morgan`` with family name "Morgan" but ``De Morgan, Augustus``
+    with "De Morgan", so names whose words agree one for one, the last word in full, also match.
     """
     if _family_name(a) != _family_name(b):
-        return False
+        words_a, words_b = _all_tokens(a), _all_tokens(b)
+        return (
+            len(words_a) == len(words_b) > 1
+            and words_a[-1] == words_b[-1]
+            and all(map(_words_agree, words_a, words_b))
+        )
     given_a, given_b = _given_tokens(a), _given_tokens(b)
     if not given_a or not given_b:
         return given_a == given_b
-    return all(
-        x == y or (min(len(x), len(y)) == 1 and x[0] == y[0])
-        for x, y in zip(given_a, given_b, strict=False)  # a missing middle name is fine
-    )
+    # zip stops at the shorter list: a missing middle name is no contradiction.
+    return all(map(_words_agree, given_a, given_b))
 
 
 def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entry, ...]:
