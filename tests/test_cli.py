@@ -24,6 +24,7 @@ OWNER_NOTE = 'assuming "Ada Lovelace"'
 # Builds that fail after the owner is known pass it, so the inferred-owner note stays out of
 # stderr and the error is its only line.
 ADA = ("--owner", "Ada Lovelace")
+FULL_MD_TO_STDOUT = ("-s", "full", "-f", "md", "-o", "-")
 
 
 def invoke(runner: CliRunner, *args: str | Path) -> Result:
@@ -223,12 +224,7 @@ def test_owner_option_is_repeatable(runner: CliRunner) -> None:
         runner,
         "build",
         SMALL_BIB,
-        "-s",
-        "full",
-        "-f",
-        "md",
-        "-o",
-        "-",
+        *FULL_MD_TO_STDOUT,
         "--owner",
         "Charles Babbage",
         "--owner",
@@ -355,12 +351,7 @@ def test_latin1_file_reads_with_encoding_option(runner: CliRunner, encoding: str
         BROKEN_DIR / "latin1.bib",
         "--encoding",
         encoding,
-        "-s",
-        "full",
-        "-f",
-        "md",
-        "-o",
-        "-",
+        *FULL_MD_TO_STDOUT,
     )
     assert result.exit_code == 0, result.output
     assert "Café Society" in result.stdout
@@ -552,12 +543,7 @@ def test_skip_invalid_warns_and_renders_the_readable_entries(runner: CliRunner) 
         "build",
         BROKEN_DIR / "unclosed_brace.bib",
         "--skip-invalid",
-        "-s",
-        "full",
-        "-f",
-        "md",
-        "-o",
-        "-",
+        *FULL_MD_TO_STDOUT,
     )
     assert result.exit_code == 0, result.output
     skipped = [line for line in stderr_lines(result) if "warning: skipped" in line]

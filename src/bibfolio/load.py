@@ -29,6 +29,12 @@ PROJECT_TYPES = frozenset({"software"})
 VENUE_FIELDS: tuple[str, ...] = ("journal", "booktitle", "howpublished", "school", "institution")
 # Fields holding addresses: never LaTeX-decoded, since "~" and "%" mean something in a URL.
 ADDRESS_FIELDS = frozenset({"url", "pdf", "code", "slides", "video", "poster", "website", "doi"})
+# The fields the model uses; only these are decoded (authors are decoded name by name).
+SHOWN_FIELDS = ADDRESS_FIELDS | {
+    *VENUE_FIELDS,
+    *("title", "year", "month", "abbr", "theme", "role", "selected", "author+an"),
+    *("eprint", "archiveprefix", "eprinttype"),
+}
 TRUE_WORDS = frozenset({"true", "yes", "1"})
 _MONTHS = {name.lower(): number for number, name in enumerate(MONTH_MACROS.values(), start=1)}
 _YEAR = re.compile(r"\d{4}")
@@ -99,7 +105,7 @@ class _Reader:
     def to_entry(
         self, key: str, entry_type: str, fields: Mapping[str, str], path: Path, line: int | None
     ) -> Entry:
-        shown = {k: _display_text(k, v) for k, v in fields.items()}
+        shown = {k: _display_text(k, v) for k, v in fields.items() if k in SHOWN_FIELDS}
         kind = Kind.PROJECT if entry_type in PROJECT_TYPES else Kind.PAPER
         title = shown.get("title", "")
         if not title:
