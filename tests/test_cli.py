@@ -374,6 +374,7 @@ def test_undefined_macro_is_a_warning_with_the_field_line(
     assert len(warnings) == 1, result.stderr
     assert warnings[0].endswith(
         'undefined_macro.bib:4: warning: undefined macro "nosuchjournal" (BibTeX reads it as empty)'
+        " [undefined-macro]"
     )
     assert "Error" not in result.stderr
     assert (tmp_path / "publications.html").is_file()

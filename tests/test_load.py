@@ -50,7 +50,8 @@ def test_undefined_macro_is_a_warning_with_field_line(write_bib: BibWriter) -> N
     assert diagnostic.severity is Severity.WARNING
     assert diagnostic.line == 3
     assert (
-        str(diagnostic) == f'{path}:3: warning: undefined macro "nosuch" (BibTeX reads it as empty)'
+        str(diagnostic)
+        == f'{path}:3: warning: undefined macro "nosuch" (BibTeX reads it as empty) [undefined-macro]'
     )
     assert len(bibliography.entries) == 1
 
@@ -122,11 +123,9 @@ def test_escaped_underscore_in_url_is_unescaped(write_bib: BibWriter) -> None:
     assert load([path]).entries[0].url == "https://x.example/a_b~c%20d"
 
 
-def test_missing_title_warns_and_uses_key(write_bib: BibWriter) -> None:
+def test_missing_title_shows_the_key(write_bib: BibWriter) -> None:
     path = write_bib("@article{notitle, year=2020}\n")
-    bibliography = load([path])
-    assert bibliography.entries[0].title == "notitle"
-    assert "no title" in bibliography.diagnostics[0].message
+    assert load([path]).entries[0].title == "notitle"
 
 
 def test_year_without_digits_warns(write_bib: BibWriter) -> None:

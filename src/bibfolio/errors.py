@@ -40,10 +40,12 @@ class ConfigError(BibfolioError):
 
 
 class Severity(str, Enum):
-    """How bad a diagnostic is; errors stop a build unless the caller skips them."""
+    """How bad a diagnostic is: errors stop a build unless skipped, warnings are problems
+    worth fixing, notes only say what bibfolio did (such as not showing an @xdata entry)."""
 
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +56,11 @@ class Diagnostic:
     message: str
     path: Path | None = None
     line: int | None = None
+    code: str = ""
 
     def __str__(self) -> str:
-        return f"{_location(self.path, self.line)}{self.severity.value}: {self.message}"
+        code = f" [{self.code}]" if self.code else ""
+        return f"{_location(self.path, self.line)}{self.severity.value}: {self.message}{code}"
 
     def to_error(self, advice: str = "") -> BibSyntaxError:
         """The exception a strict caller raises for this diagnostic, with what to do about it."""

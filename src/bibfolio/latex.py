@@ -1,8 +1,14 @@
-"""Turn LaTeX-encoded field text into plain Unicode for display (pylatexenc does the work)."""
+"""Turn LaTeX-encoded field text into Unicode for display, keeping emphasis, math and links.
+
+pylatexenc parses the LaTeX and knows the accents and symbols; this module walks its nodes
+so that ``\\emph{}``, ``\\textbf{}``, ``$...$``, ``\\url{}`` and ``\\href{}{}`` survive as
+styled spans instead of being flattened, and unknown commands stay visible.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from pylatexenc.latex2text import (
@@ -10,6 +16,18 @@ from pylatexenc.latex2text import (
     MacroTextSpec,
     get_default_latex_context_db,
 )
+from pylatexenc.latexwalker import (
+    LatexCharsNode,
+    LatexGroupNode,
+    LatexMacroNode,
+    LatexMathNode,
+    LatexNode,
+    LatexWalker,
+)
+from pylatexenc.latexwalker import get_default_latex_context_db as get_parser_context_db
+from pylatexenc.macrospec import LatexContextDb, MacroSpec
+
+from .model import Span
 
 # Text without these characters reads the same before and after decoding, so skip the parser.
 _LATEX_SPECIALS = re.compile(r"[\\{}~$%&-]")
@@ -17,25 +35,138 @@ _WHITESPACE = re.compile(r"[ \t\r\n]+")
 # A bare "&" is a LaTeX error that BibTeX lets through; people mean the character.
 _BARE_AMPERSAND = re.compile(r"(?<!\\)&")
 
+# Commands whose argument is shown in a style, and declarations that style the rest of a group.
+STYLE_COMMANDS = {
+    "emph": "em",
+    "textit": "em",
+    "textsl": "em",
+    "textbf": "strong",
+    "texttt": "code",
+}
+STYLE_SWITCHES = {"em": "em", "it": "em", "itshape": "em", "bf": "strong", "tt": "code"}
+
 
 @lru_cache(maxsize=1)
 def _decoder() -> LatexNodes2Text:
     """Build the decoder once: constructing the context database is the slow part."""
     context = get_default_latex_context_db()
-    # Show \url{...} as the bare address instead of pylatexenc's default "<...>".
-    context.add_context_category(
-        "bibfolio", prepend=True, macros=[MacroTextSpec("url", simplify_repl="%s")]
-    )
+    macros = [
+        # \url{...} as the bare address instead of pylatexenc's default "<...>".
+        MacroTextSpec("url", simplify_repl="%s"),
+        MacroTextSpec("mbox", simplify_repl="%s"),
+        MacroTextSpec("TeX", simplify_repl="TeX"),
+        MacroTextSpec("LaTeX", simplify_repl="LaTeX"),
+        MacroTextSpec("BibTeX", simplify_repl="BibTeX"),
+        # The classic sort-key trick: \noopsort{a}Title is defined in @preamble to print nothing.
+        MacroTextSpec("noopsort", discard=True),
+    ]
+    context.add_context_category("bibfolio", prepend=True, macros=macros)
     return LatexNodes2Text(latex_context=context, math_mode="verbatim", keep_braced_groups=False)
 
 
-def to_unicode(latex: str) -> str:
-    """Decode accents, dashes, ties and case-protecting braces; fold runs of white space.
+@lru_cache(maxsize=1)
+def _parser_context() -> LatexContextDb:
+    """The parser's macro table, taught that ``\\href`` takes two arguments."""
+    context = get_parser_context_db()
+    macros = [MacroSpec("href", "{{"), MacroSpec("noopsort", "{")]
+    context.add_context_category("bibfolio", prepend=True, macros=macros)
+    return context
 
-    ``M{\\"u}ller -- {GPU}`` becomes ``Müller – GPU``. Math stays as written (``$O(n^2)$``).
+
+def to_spans(latex: str) -> tuple[Span, ...]:
+    """Decode LaTeX into styled spans, white space folded.
+
+    ``M{\\"u}ller -- \\emph{fast} $O(n^2)$`` gives ``Müller – `` and ``fast`` (em) and
+    ``O(n^2)`` (math).
     """
-    if _LATEX_SPECIALS.search(latex):
-        text = _decoder().latex_to_text(_BARE_AMPERSAND.sub(r"\\&", latex))
-    else:
-        text = latex
-    return _WHITESPACE.sub(" ", text).strip()
+    if not _LATEX_SPECIALS.search(latex):
+        text = _WHITESPACE.sub(" ", latex).strip()
+        return (Span(text),) if text else ()
+    text = _BARE_AMPERSAND.sub(r"\\&", latex)
+    walker = LatexWalker(text, latex_context=_parser_context(), tolerant_parsing=True)
+    nodes, _, _ = walker.get_latex_nodes()
+    return _tidy(_walk(nodes, ""))
+
+
+def to_unicode(latex: str) -> str:
+    """Decode LaTeX into plain text: accents, dashes, ties, braces removed, math as written."""
+    return "".join(span.text for span in to_spans(latex))
+
+
+def _walk(nodes: Sequence[LatexNode | None], style: str) -> list[Span]:
+    """Spans for a node list; a declaration such as ``\\em`` styles the nodes after it."""
+    spans: list[Span] = []
+    for index, node in enumerate(nodes):
+        following = nodes[index + 1] if index + 1 < len(nodes) else None
+        if isinstance(node, LatexMacroNode) and node.macroname in STYLE_SWITCHES:
+            style = STYLE_SWITCHES[node.macroname]
+        else:
+            spans += _node_spans(node, style, following)
+    return spans
+
+
+def _node_spans(node: LatexNode | None, style: str, following: LatexNode | None) -> list[Span]:
+    if node is None:
+        return []
+    if isinstance(node, LatexGroupNode):
+        return _walk(node.nodelist, style)
+    if isinstance(node, LatexMathNode):
+        return [Span(_verbatim(node.nodelist).strip(), "math")]
+    if isinstance(node, LatexCharsNode):
+        return [Span(node.chars, style)]
+    if isinstance(node, LatexMacroNode):
+        return _macro_spans(node, style, following)
+    return [Span(_decoder().node_to_text(node), style)]
+
+
+def _macro_spans(node: LatexMacroNode, style: str, following: LatexNode | None) -> list[Span]:
+    """Styled commands keep their style, links their address; unknown ones stay visible."""
+    name = node.macroname
+    args = [arg for arg in (node.nodeargd.argnlist if node.nodeargd else []) if arg is not None]
+    if name in STYLE_COMMANDS and args:
+        return _walk([args[-1]], STYLE_COMMANDS[name])
+    if name == "url" and args:
+        address = _verbatim(_contents(args[-1]))
+        return [Span(address, "link", href=address)]
+    if name == "href" and len(args) >= 2:
+        text = "".join(span.text for span in _walk([args[-1]], style))
+        return [Span(text, "link", href=_verbatim(_contents(args[-2])))]
+    if _decoder().latex_context.get_macro_spec(name) is None:
+        # An unknown command is shown as written rather than lost (a custom \sys{} in a
+        # title), unless a non-empty {...} follows: then it is formatting, and the text shows.
+        if args:
+            return _walk(args, style)
+        if isinstance(following, LatexGroupNode) and following.nodelist:
+            return []
+        return [Span(f"\\{name}{node.macro_post_space}", style)]
+    return [Span(_decoder().node_to_text(node), style)]
+
+
+def _contents(node: LatexNode) -> list[LatexNode]:
+    return list(node.nodelist) if isinstance(node, LatexGroupNode) else [node]
+
+
+def _verbatim(nodes: Iterable[LatexNode | None]) -> str:
+    return "".join(node.latex_verbatim() for node in nodes if node is not None)
+
+
+def _tidy(spans: Iterable[Span]) -> tuple[Span, ...]:
+    """Fold white space across span boundaries, drop empty spans, merge equal neighbours."""
+    tidy: list[Span] = []
+    for span in spans:
+        text = _WHITESPACE.sub(" ", span.text)
+        if tidy and tidy[-1].text.endswith(" "):
+            text = text.lstrip(" ")
+        if not tidy:
+            text = text.lstrip(" ")
+        if not text:
+            continue
+        if tidy and (tidy[-1].style, tidy[-1].href) == (span.style, span.href):
+            tidy[-1] = Span(tidy[-1].text + text, span.style, span.href)
+        else:
+            tidy.append(Span(text, span.style, span.href))
+    if tidy and tidy[-1].text.endswith(" "):
+        last = tidy.pop()
+        if last.text.rstrip(" "):
+            tidy.append(Span(last.text.rstrip(" "), last.style, last.href))
+    return tuple(tidy)

@@ -1,7 +1,9 @@
 """Read .bib files into model entries, with diagnostics that name the file and line.
 
-bibtexparser v2 splits the file into blocks; bibfolio then evaluates every value itself
-(macros and ``#``, see ``macros.py``), decodes LaTeX for display and builds ``Entry``s.
+bibtexparser v2 splits each file into blocks; bibfolio then evaluates every value itself
+(macros and ``#``, see ``macros.py``), applies ``crossref``/``xdata`` inheritance across all
+files, decodes LaTeX for display and builds ``Entry``s. Every entry block is either shown or
+reported: nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -18,34 +20,82 @@ from bibtexparser.exceptions import BlockAbortedException
 
 from .errors import BibfolioError, Diagnostic, Severity
 from .labels import paper_label
-from .latex import to_unicode
-from .links import entry_links
+from .latex import to_spans, to_unicode
+from .links import arxiv_id, entry_links
 from .macros import MONTH_MACROS, evaluate
 from .model import Entry, Kind
 from .names import parse_authors
 
 PROJECT_TYPES = frozenset({"software"})
+# Entry types that hold data for other entries rather than being publications themselves.
+DATA_ONLY_TYPES = frozenset({"set", "xdata"})
+# Types whose entries, when another entry crossrefs them, are shown through that child.
+CONTAINER_TYPES = frozenset(
+    {"proceedings", "mvproceedings", "book", "mvbook", "collection", "mvcollection", "periodical"}
+)
+KNOWN_TYPES = frozenset(
+    {
+        *("article", "book", "booklet", "conference", "inbook", "incollection"),
+        *("inproceedings", "manual", "mastersthesis", "misc", "phdthesis", "proceedings"),
+        *("techreport", "unpublished", "online", "electronic", "www", "software", "dataset"),
+        *("report", "thesis", "patent", "collection", "mvbook", "mvcollection", "mvproceedings"),
+        *("periodical", "suppbook", "suppcollection", "suppperiodical", "reference"),
+        *("inreference", "mvreference", "bookinbook", "presentation", "talk", "video"),
+        *("audio", "image", "movie", "music", "performance", "standard", "artwork", "letter"),
+        *("preprint", "jurisdiction", "legislation", "legal", "review", "commentary"),
+        *DATA_ONLY_TYPES,
+    }
+)
 # Where the venue of a paper is written, most specific first.
-VENUE_FIELDS: tuple[str, ...] = ("journal", "booktitle", "howpublished", "school", "institution")
+VENUE_FIELDS: tuple[str, ...] = (
+    *("journal", "journaltitle", "booktitle", "howpublished", "school", "institution"),
+    "organization",
+)
 # Fields holding addresses: never LaTeX-decoded, since "~" and "%" mean something in a URL.
 ADDRESS_FIELDS = frozenset({"url", "pdf", "code", "slides", "video", "poster", "website", "doi"})
 # The fields the model uses; only these are decoded (authors are decoded name by name).
 SHOWN_FIELDS = ADDRESS_FIELDS | {
     *VENUE_FIELDS,
-    *("title", "year", "month", "abbr", "theme", "role", "selected", "author+an"),
+    *("year", "date", "month", "abbr", "theme", "role", "selected", "author+an"),
     *("eprint", "archiveprefix", "eprinttype"),
 }
+# Never copied from a crossref parent: they describe the parent itself.
+NOT_INHERITED = ADDRESS_FIELDS | {
+    *("title", "subtitle", "author", "author+an", "crossref", "xref", "xdata", "ids"),
+    *("entryset", "eprint", "archiveprefix", "eprinttype", "role", "selected", "abstract"),
+}
+# What a child's field is called when it comes from the parent's title (BibTeX/biblatex).
+PARENT_TITLE_AS = "booktitle"
 TRUE_WORDS = frozenset({"true", "yes", "1"})
 _MONTHS = {name.lower(): number for number, name in enumerate(MONTH_MACROS.values(), start=1)}
 _YEAR = re.compile(r"\d{4}")
 _ESCAPED_URL_CHAR = re.compile(r"\\([_%&#~$])")
+# bibtexparser reads "@commented{...}" (anything starting "@comment") as a comment.
+_COMMENT_LOOKALIKE = re.compile(r"^@comment(\w+)\s*[{(]\s*([^,\s]*)", re.IGNORECASE)
+_ENTRY_START = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s]*)")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One entry block as written: its fields evaluated and inherited, still in LaTeX."""
+
+    key: str
+    entry_type: str
+    fields: Mapping[str, str]
+    path: Path
+    line: int | None
+    raw: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Bibliography:
-    """The entries read from one or more .bib files, and what was wrong with them."""
+    """The entries read from one or more .bib files, and what was wrong with them.
+
+    ``records`` holds every entry block read (shown or not); ``entries`` those on the page.
+    """
 
     entries: tuple[Entry, ...]
+    records: tuple[Record, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
 
     @property
@@ -56,79 +106,177 @@ class Bibliography:
 
 @dataclass(slots=True)
 class _Reader:
-    """State shared across the files of one build: macros and keys seen so far."""
+    """State shared across the files of one build: macros, keys and records so far."""
 
     encoding: str
     macros: dict[str, str] = field(default_factory=lambda: dict(MONTH_MACROS))
-    keys: dict[str, tuple[Path, int]] = field(default_factory=dict)
-    entries: list[Entry] = field(default_factory=list)
+    records: dict[str, Record] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-    def warn(self, message: str, path: Path, line: int | None) -> None:
-        self.diagnostics.append(Diagnostic(Severity.WARNING, message, path, line))
-
-    def fail(self, message: str, path: Path, line: int | None) -> None:
-        self.diagnostics.append(Diagnostic(Severity.ERROR, message, path, line))
+    def report(
+        self, severity: Severity, code: str, message: str, path: Path, line: int | None
+    ) -> None:
+        self.diagnostics.append(Diagnostic(severity, message, path, line, code))
 
     def read(self, path: Path) -> None:
         text = read_text(path, self.encoding)
-        library = parse_string(text, parse_stack=[])
-        for block in library.blocks:
+        lines = text.splitlines()
+        for block in parse_string(text, parse_stack=[]).blocks:
             line = _line(block)
             if isinstance(block, bib.String):
                 self.macros[block.key.lower()] = self.value(block.value, path, line)
             elif isinstance(block, bib.Entry):
-                self.add_entry(block, path, line)
+                self.add_record(block, path, line, lines)
             elif isinstance(block, bib.ParsingFailedBlock):
-                self.fail(_failure_message(block), path, line)
+                code = "duplicate-key" if isinstance(block, bib.DuplicateBlockKeyBlock) else ""
+                self.report(
+                    Severity.ERROR, code or "syntax-error", _failure_message(block), path, line
+                )
+            elif isinstance(block, bib.ExplicitComment | bib.ImplicitComment):
+                self.check_comment(block.raw or "", path, line)
+
+    def check_comment(self, raw: str, path: Path, line: int | None) -> None:
+        """Report text the parser took for a comment although it looks like an entry."""
+        lookalike = _COMMENT_LOOKALIKE.match(raw.lstrip())
+        if lookalike:
+            kind, key = lookalike.groups()
+            self.report(
+                Severity.WARNING,
+                "ignored-block",
+                f"@comment{kind}{{{key} is read as a comment and not shown; "
+                "use another entry type to show it",
+                path,
+                line,
+            )
 
     def value(self, raw: str, path: Path, line: int | None) -> str:
         result = evaluate(raw, self.macros)
         for name in result.undefined:
-            self.warn(f'undefined macro "{name}" (BibTeX reads it as empty)', path, line)
+            self.report(
+                Severity.WARNING,
+                "undefined-macro",
+                f'undefined macro "{name}" (BibTeX reads it as empty)',
+                path,
+                line,
+            )
         return result.text
 
-    def add_entry(self, block: bib.Entry, path: Path, line: int | None) -> None:
-        if block.key in self.keys:
-            first_path, first_line = self.keys[block.key]
-            self.fail(
-                f'duplicate key "{block.key}" (first used at {first_path}:{first_line}); '
+    def add_record(self, block: bib.Entry, path: Path, line: int | None, lines: list[str]) -> None:
+        previous = self.records.get(block.key)
+        if previous is not None:
+            self.report(
+                Severity.ERROR,
+                "duplicate-key",
+                f'duplicate key "{block.key}" (first used at {previous.path}:{previous.line}); '
                 "rename one of them",
                 path,
                 line,
             )
             return
-        self.keys[block.key] = (path, line or 0)
+        if line is not None and lines[line - 1].lstrip().startswith("%"):
+            self.report(
+                Severity.WARNING,
+                "percent-comment",
+                f'entry "{block.key}" is on a line starting with "%", but BibTeX has no '
+                "comments outside entries and reads it; delete it to leave it out",
+                path,
+                line,
+            )
         fields = {f.key.lower(): self.value(f.value, path, _line(f) or line) for f in block.fields}
-        self.entries.append(self.to_entry(block.key, block.entry_type.lower(), fields, path, line))
+        self.records[block.key] = Record(
+            block.key, block.entry_type.lower(), fields, path, line, block.raw or ""
+        )
 
-    def to_entry(
-        self, key: str, entry_type: str, fields: Mapping[str, str], path: Path, line: int | None
-    ) -> Entry:
-        shown = {k: _display_text(k, v) for k, v in fields.items() if k in SHOWN_FIELDS}
-        kind = Kind.PROJECT if entry_type in PROJECT_TYPES else Kind.PAPER
-        title = shown.get("title", "")
-        if not title:
-            self.warn(f'entry "{key}" has no title; showing its key instead', path, line)
-            title = key
-        year = self.year(shown.get("year", ""), path, line)
+    def inherit(self) -> None:
+        """Fill each record's missing fields from its ``crossref`` and ``xdata`` parents."""
+        by_lower_key = {key.lower(): record for key, record in self.records.items()}
+        for key, record in list(self.records.items()):
+            parents = [
+                ("xdata", name.strip()) for name in record.fields.get("xdata", "").split(",")
+            ]
+            parents.append(("crossref", record.fields.get("crossref", "").strip()))
+            fields = dict(record.fields)
+            for relation, parent_key in parents:
+                if not parent_key:
+                    continue
+                parent = by_lower_key.get(parent_key.lower())
+                if parent is None:
+                    self.report(
+                        Severity.WARNING,
+                        "missing-parent",
+                        f'{relation} "{parent_key}" of "{key}" is not in the .bib files',
+                        record.path,
+                        record.line,
+                    )
+                    continue
+                for name, value in _inherited_fields(parent, relation).items():
+                    fields.setdefault(name, value)
+            self.records[key] = Record(
+                key, record.entry_type, fields, record.path, record.line, record.raw
+            )
+
+    def entries(self) -> list[Entry]:
+        """The records shown on the page; the others are reported as notes."""
+        parents = {
+            record.fields.get("crossref", "").strip().lower() for record in self.records.values()
+        }
+        shown = []
+        for record in self.records.values():
+            reason = _not_shown_reason(record, parents)
+            if reason:
+                self.report(Severity.NOTE, "not-shown", reason, record.path, record.line)
+                continue
+            if record.entry_type not in KNOWN_TYPES:
+                self.report(
+                    Severity.WARNING,
+                    "unknown-type",
+                    f'unknown entry type "@{record.entry_type}" for "{record.key}"; '
+                    "shown as a paper",
+                    record.path,
+                    record.line,
+                )
+            shown.append(self.to_entry(record))
+        return shown
+
+    def to_entry(self, record: Record) -> Entry:
+        key, path, line = record.key, record.path, record.line
+        shown = {k: _display_text(k, v) for k, v in record.fields.items() if k in SHOWN_FIELDS}
+        kind = Kind.PROJECT if record.entry_type in PROJECT_TYPES else Kind.PAPER
+        title_spans = to_spans(record.fields.get("title", ""))
+        title = "".join(span.text for span in title_spans) or key
+        year = self.year(shown.get("year") or shown.get("date", ""), path, line)
         links = entry_links(shown)
-        for kind_name, address in links.refused:
-            self.warn(f'{kind_name} "{address}" is not a safe link; left out', path, line)
-        authors = parse_authors(fields.get("author", ""), shown.get("author+an", ""))
+        for link_kind, address in links.refused:
+            code, why = (
+                ("malformed-doi", "is not a DOI (10.NNNN/...)")
+                if link_kind == "doi"
+                else ("unsafe-link", "is not a safe link (http, https, mailto or relative)")
+            )
+            self.report(
+                Severity.WARNING, code, f'{link_kind} "{address}" {why}; left out', path, line
+            )
+        eprint, prefix = shown.get("eprint", ""), shown.get("archiveprefix", "")
+        if eprint and prefix.lower() == "arxiv" and arxiv_id(eprint, prefix) is None:
+            self.report(
+                Severity.WARNING,
+                "malformed-arxiv",
+                f'eprint "{eprint}" is not an arXiv id (such as 2201.12023)',
+                path,
+                line,
+            )
+        authors = parse_authors(record.fields.get("author", ""), shown.get("author+an", ""))
         venue = next((shown[name] for name in VENUE_FIELDS if shown.get(name)), "")
         label = (
             title
             if kind is Kind.PROJECT
-            else paper_label(
-                shown.get("abbr", ""), venue, year, has_eprint=bool(shown.get("eprint"))
-            )
+            else paper_label(shown.get("abbr", ""), venue, year, has_eprint=bool(eprint))
         )
         return Entry(
             key=key,
             kind=kind,
-            entry_type=entry_type,
+            entry_type=record.entry_type,
             title=title,
+            title_spans=title_spans,
             label=label or title,
             authors=authors.people,
             et_al=authors.et_al,
@@ -149,17 +297,21 @@ class _Reader:
             return None
         match = _YEAR.search(text)
         if match is None:
-            self.warn(f'year "{text}" has no four-digit year; ignored', path, line)
+            self.report(
+                Severity.WARNING, "bad-year", f'year "{text}" has no four-digit year', path, line
+            )
             return None
         return int(match.group())
 
 
 def load(paths: Iterable[Path], encoding: str = "utf-8") -> Bibliography:
-    """Read the .bib files in order; macros defined in one are visible in the next."""
+    """Read the .bib files in order; macros and crossref targets are shared between them."""
     reader = _Reader(encoding)
     for path in paths:
         reader.read(path)
-    return Bibliography(tuple(reader.entries), tuple(reader.diagnostics))
+    reader.inherit()
+    entries = reader.entries()
+    return Bibliography(tuple(entries), tuple(reader.records.values()), tuple(reader.diagnostics))
 
 
 def read_text(path: Path, encoding: str) -> str:
@@ -186,6 +338,27 @@ def read_text(path: Path, encoding: str) -> str:
     return text
 
 
+def _inherited_fields(parent: Record, relation: str) -> dict[str, str]:
+    """The fields a child takes from a parent: all but the parent's own identity and links.
+
+    Through ``crossref`` the parent's title becomes the child's ``booktitle``, as in BibTeX's
+    conventions for @inproceedings in @proceedings; ``xdata`` parents give their fields as is.
+    """
+    fields = {k: v for k, v in parent.fields.items() if k not in NOT_INHERITED}
+    if relation == "crossref" and parent.fields.get("title"):
+        fields.setdefault(PARENT_TITLE_AS, parent.fields["title"])
+    return fields
+
+
+def _not_shown_reason(record: Record, crossref_parents: set[str]) -> str | None:
+    """Why a record is not on the page (said as a note), or None when it is shown."""
+    if record.entry_type in DATA_ONLY_TYPES:
+        return f"@{record.entry_type}{{{record.key} holds data for other entries; not shown itself"
+    if record.entry_type in CONTAINER_TYPES and record.key.lower() in crossref_parents:
+        return f'"{record.key}" is a crossref parent, shown through the entries that cite it'
+    return None
+
+
 def _line(item: bib.Block | bib.Field) -> int | None:
     """bibtexparser counts lines from 0; people and editors count from 1."""
     return None if item.start_line is None else item.start_line + 1
@@ -207,7 +380,7 @@ def _month(text: str) -> int | None:
 
 
 def _failure_message(block: bib.ParsingFailedBlock) -> str:
-    """What went wrong with a block bibtexparser could not read, and what to do about it."""
+    """What went wrong with a block bibtexparser could not read."""
     head = (block.raw or "").split(",", 1)[0].split("\n", 1)[0].strip()
     if isinstance(block, bib.DuplicateBlockKeyBlock):
         return f'duplicate key "{block.key}"; rename one of them'

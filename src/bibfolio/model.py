@@ -36,6 +36,16 @@ LINK_LABELS: dict[str, str] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Span:
+    """A run of decoded text in one style: plain, ``em``, ``strong``, ``code``, ``math`` or
+    ``link`` (with ``href``, not yet checked for safety)."""
+
+    text: str
+    style: str = ""
+    href: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Person:
     """One author, split into BibTeX's name parts and decoded to Unicode."""
 
@@ -75,6 +85,7 @@ class Entry:
     entry_type: str
     title: str
     label: str
+    title_spans: tuple[Span, ...] = ()
     authors: tuple[Person, ...] = ()
     et_al: bool = False
     year: int | None = None
