@@ -37,10 +37,13 @@ def stderr_lines(result: Result) -> list[str]:
 
 
 def assert_one_error_line(result: Result) -> str:
-    """The build failed the way the error model says: exit 1, one ``Error: `` line, no traceback."""
+    """The build failed the way the error model says: exit 1, one ``Error: `` line, no traceback.
+
+    Warnings about the input (``file:line: warning: ...``) may come before it.
+    """
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit), result.exception
-    lines = stderr_lines(result)
+    lines = [line for line in stderr_lines(result) if ": warning: " not in line]
     assert len(lines) == 1, lines
     assert lines[0].startswith("Error: ")
     assert "Traceback" not in result.output

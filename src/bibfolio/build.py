@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .check import check
 from .config import OUTPUT_NAMES, Config
 from .errors import Diagnostic, Severity
 from .group import group_page
-from .load import load
-from .model import Page
+from .load import Bibliography, load
+from .model import Entry, Page, Person
 from .names import InferredOwner, infer_owner, mark_owner, parse_person
 from .output import write_atomic
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A loaded bibliography with the owner marked, and every problem found in it."""
+
+    bibliography: Bibliography
+    entries: tuple[Entry, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    owners: tuple[Person, ...]
+    inferred_owner: InferredOwner | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,37 +36,52 @@ class BuildResult:
     inferred_owner: InferredOwner | None = None
 
 
+def analyse(bib_paths: Sequence[Path], config: Config) -> Analysis:
+    """Load the .bib files, find the owner, and run every check: what ``bibfolio check`` shows."""
+    bibliography = load(bib_paths, config.encoding)
+    owners = tuple(parse_person(name) for name in config.owner)
+    inferred = None if owners else infer_owner(bibliography.entries)
+    if inferred is not None:
+        owners = (inferred.person,)
+    entries = mark_owner(bibliography.entries, owners)
+    diagnostics = [*bibliography.diagnostics, *check(bibliography, entries)]
+    if owners and not any(person.is_owner for entry in entries for person in entry.authors):
+        names = " / ".join(f'"{person.name}"' for person in owners)
+        diagnostics.append(
+            Diagnostic(
+                Severity.WARNING, f"owner {names} is not an author of any entry", code="owner"
+            )
+        )
+    order = {path: index for index, path in enumerate(bib_paths)}
+    diagnostics.sort(key=lambda d: (order.get(d.path, len(order)) if d.path else -1, d.line or 0))
+    return Analysis(bibliography, entries, tuple(diagnostics), owners, inferred)
+
+
 def build_page(bib_paths: Sequence[Path], config: Config) -> BuildResult:
     """Read the .bib files and group them into a page.
 
     A block that cannot be read raises its ``BibSyntaxError`` unless ``config.skip_invalid``,
-    which turns it into a warning that says it was skipped.
+    which turns it into a warning that says it was skipped. Notes are left out.
     """
-    bibliography = load(bib_paths, config.encoding)
-    if bibliography.errors and not config.skip_invalid:
-        raise bibliography.errors[0].to_error("; fix it or pass --skip-invalid")
+    analysis = analyse(bib_paths, config)
+    errors = [d for d in analysis.diagnostics if d.severity is Severity.ERROR]
+    if errors and not config.skip_invalid:
+        raise errors[0].to_error("; fix it or pass --skip-invalid")
     warnings = tuple(
-        Diagnostic(Severity.WARNING, f"skipped: {d.message}", d.path, d.line)
+        replace(d, severity=Severity.WARNING, message=f"skipped: {d.message}")
         if d.severity is Severity.ERROR
         else d
-        for d in bibliography.diagnostics
+        for d in analysis.diagnostics
+        if d.severity is not Severity.NOTE
     )
-    owners = [parse_person(name) for name in config.owner]
-    inferred = None if owners else infer_owner(bibliography.entries)
-    if inferred is not None:
-        owners = [inferred.person]
-    entries = mark_owner(bibliography.entries, owners)
-    if owners and not any(person.is_owner for entry in entries for person in entry.authors):
-        names = " / ".join(f'"{name}"' for name in config.owner)
-        warnings += (Diagnostic(Severity.WARNING, f"owner {names} is not an author of any entry"),)
     page = group_page(
-        entries,
+        analysis.entries,
         config.title,
         config.themes,
         config.other_theme,
-        owner=owners[0].name if owners else None,
+        owner=analysis.owners[0].name if analysis.owners else None,
     )
-    return BuildResult(page, warnings, inferred)
+    return BuildResult(page, warnings, analysis.inferred_owner)
 
 
 def render_documents(page: Page, config: Config) -> dict[str, str]:

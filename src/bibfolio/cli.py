@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-from .config import FORMATS, STDOUT, STYLES, find_config_file, make_config
-from .errors import BibfolioError
+from .config import FORMATS, STDOUT, STYLES, Config, find_config_file, make_config
+from .errors import BibfolioError, Diagnostic, Severity
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CHECK_EXIT = {"clean": 0, "problems": 1, "could not run": 2}
+Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 class _Group(click.Group):
@@ -36,14 +41,41 @@ def main() -> None:
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 
-@main.command(short_help="Build publication pages from .bib files.")
-@click.argument(
-    "bib_files",
-    nargs=-1,
-    required=True,
+def _bib_files(command: Command) -> Command:
     # Not exists=True: the loader reports a missing file as one "file: ..." line, like any other.
-    type=click.Path(path_type=Path),
-)
+    argument = click.argument("bib_files", nargs=-1, required=True, type=click.Path(path_type=Path))
+    return argument(command)
+
+
+def _input_options(command: Command) -> Command:
+    """The options every command that reads .bib files shares."""
+    options = [
+        click.option(
+            "--owner",
+            multiple=True,
+            metavar="NAME",
+            help='The site owner, e.g. "Lianmin Zheng"; repeat for name variants.  '
+            "[default: the author on the most papers]",
+        ),
+        click.option("--encoding", help="Encoding of the .bib files.  [default: utf-8]"),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Settings file.  [default: bibfolio.toml next to the first .bib, if any]",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[str, Any]) -> Config:
+    return make_config(config_file or find_config_file(list(bib_files)), options)
+
+
+@main.command(short_help="Build publication pages from .bib files.")
+@_bib_files
 @click.option(
     "-o",
     "--output",
@@ -72,13 +104,6 @@ def main() -> None:
     help="A fragment to embed (no <html>/<head>, no Markdown title) or a whole page.  "
     "[default: page]",
 )
-@click.option(
-    "--owner",
-    multiple=True,
-    metavar="NAME",
-    help='The site owner, e.g. "Lianmin Zheng"; repeat for name variants.  '
-    "[default: the author on the most papers]",
-)
 @click.option("--title", help="Page title.  [default: Publications]")
 @click.option(
     "--templates",
@@ -90,13 +115,7 @@ def main() -> None:
     default=None,
     help="Skip entries that cannot be read, with a warning each, instead of failing.",
 )
-@click.option("--encoding", help="Encoding of the .bib files.  [default: utf-8]")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Settings file.  [default: bibfolio.toml next to the first .bib, if any]",
-)
+@_input_options
 def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any) -> None:
     """Build the publication page from BIB_FILES (read in order, sharing @string macros).
 
@@ -109,7 +128,7 @@ def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any)
     """
     from .build import build_page, render_documents, write_documents
 
-    config = make_config(config_file or find_config_file(list(bib_files)), options)
+    config = _config(bib_files, config_file, options)
     if config.output == STDOUT and len(config.formats) != 1:
         raise click.UsageError("-o - writes one document: choose it with --format html or md")
     result = build_page(bib_files, config)
@@ -133,6 +152,78 @@ def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any)
         f"({_count(entries, 'entry', 'entries')} in {_count(themes, 'theme', 'themes')})",
         err=True,
     )
+
+
+@main.command(short_help="Check .bib files for problems.")
+@_bib_files
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one `file:line: severity: message [code]` line per problem; json: for CI.",
+)
+@_input_options
+def check(
+    bib_files: tuple[Path, ...], config_file: Path | None, output_format: str, **options: Any
+) -> None:
+    """Check BIB_FILES against BibTeX's rules and bibfolio's .bib conventions.
+
+    Reports syntax errors, duplicate keys, undefined macros, missing required fields,
+    themes used once (likely typos), author+an positions out of range, unknown roles,
+    unsafe links and malformed DOIs or arXiv ids, the owner's papers without a theme,
+    and the same paper entered twice. Notes say what is not shown and why.
+
+    Exit status: 0 no problems, 1 problems found, 2 could not run.
+
+    \b
+    Examples:
+      bibfolio check refs.bib
+      bibfolio check refs.bib --format json > check.json
+    """
+    from .build import analyse
+
+    ctx = click.get_current_context()
+    try:
+        diagnostics = analyse(bib_files, _config(bib_files, config_file, options)).diagnostics
+    except BibfolioError as error:
+        click.echo(f"Error: {error}", err=True)
+        ctx.exit(CHECK_EXIT["could not run"])
+    counts = Counter(d.severity for d in diagnostics)
+    problems = counts[Severity.ERROR] + counts[Severity.WARNING]
+    if output_format == "json":
+        click.echo(_diagnostics_json(bib_files, diagnostics, counts))
+    else:
+        for diagnostic in diagnostics:
+            click.echo(str(diagnostic))
+        summary = ", ".join(
+            _count(counts[severity], severity.value, f"{severity.value}s") for severity in Severity
+        )
+        click.echo(f"{', '.join(map(str, bib_files))}: {summary}", err=True)
+    ctx.exit(CHECK_EXIT["problems" if problems else "clean"])
+
+
+def _diagnostics_json(
+    bib_files: Sequence[Path], diagnostics: Sequence[Diagnostic], counts: Counter[Severity]
+) -> str:
+    """The check report as JSON (versioned, so CI scripts can rely on its shape)."""
+    report = {
+        "version": 1,
+        "files": [str(path) for path in bib_files],
+        "summary": {severity.value: counts[severity] for severity in Severity},
+        "diagnostics": [
+            {
+                "path": str(d.path) if d.path else None,
+                "line": d.line,
+                "severity": d.severity.value,
+                "code": d.code,
+                "message": d.message,
+            }
+            for d in diagnostics
+        ],
+    }
+    return json.dumps(report, indent=2, ensure_ascii=False)
 
 
 def _count(number: int, singular: str, plural: str) -> str:

@@ -23,7 +23,7 @@ from .labels import paper_label
 from .latex import to_spans, to_unicode
 from .links import arxiv_id, entry_links
 from .macros import MONTH_MACROS, evaluate
-from .model import Entry, Kind
+from .model import Entry, Kind, Span
 from .names import parse_authors
 
 PROJECT_TYPES = frozenset({"software"})
@@ -242,8 +242,8 @@ class _Reader:
         key, path, line = record.key, record.path, record.line
         shown = {k: _display_text(k, v) for k, v in record.fields.items() if k in SHOWN_FIELDS}
         kind = Kind.PROJECT if record.entry_type in PROJECT_TYPES else Kind.PAPER
-        title_spans = to_spans(record.fields.get("title", ""))
-        title = "".join(span.text for span in title_spans) or key
+        title_spans = to_spans(record.fields.get("title", "")) or (Span(key),)
+        title = "".join(span.text for span in title_spans)
         year = self.year(shown.get("year") or shown.get("date", ""), path, line)
         links = entry_links(shown)
         for link_kind, address in links.refused:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 import traceback
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .errors import TemplateError
 from .links import safe_href
-from .model import Page
+from .model import Page, Span
 
 # Characters that would start Markdown syntax inside text; "<", ">" and "&" become entities
 # so that raw HTML in a title stays text in every Markdown engine.
@@ -51,6 +52,61 @@ def md_url(address: str) -> Markup:
     return Markup("".join(_MD_URL_UNSAFE.get(char, char) for char in href))
 
 
+# How each span style is marked up, per format: (opening, closing).
+HTML_STYLES = {
+    "em": ("<em>", "</em>"),
+    "strong": ("<strong>", "</strong>"),
+    "code": ("<code>", "</code>"),
+    "math": ('<span class="math">', "</span>"),
+}
+MD_STYLES = {"em": ("*", "*"), "strong": ("**", "**")}
+
+
+def html_rich(spans: Iterable[Span], links: bool = True) -> Markup:
+    """Styled spans as HTML; link spans become ``<a>`` only when ``links`` and safe."""
+    parts = []
+    for span in spans:
+        text = escape(span.text)
+        href = safe_href(span.href) if span.style == "link" and links else None
+        if href:
+            parts.append(Markup('<a href="{}">{}</a>').format(href, text))
+        elif span.style in HTML_STYLES:
+            opening, closing = HTML_STYLES[span.style]
+            parts.append(Markup(opening) + text + Markup(closing))
+        else:
+            parts.append(text)
+    return Markup("").join(parts)
+
+
+def md_rich(spans: Iterable[Span], links: bool = True) -> Markup:
+    """Styled spans as Markdown: emphasis, code spans for code and math, escaped text."""
+    parts = []
+    for span in spans:
+        href = safe_href(span.href) if span.style == "link" and links else None
+        if href:
+            parts.append(f"[{escape_md(span.text)}]({md_url(href)})")
+        elif span.style in ("code", "math"):
+            parts.append(_code_span(span.text))
+        elif span.style in MD_STYLES and span.text.strip():
+            # Emphasis markers must touch the text: "*a *" is not emphasis in CommonMark.
+            opening, closing = MD_STYLES[span.style]
+            core = span.text.strip()
+            before = span.text[: len(span.text) - len(span.text.lstrip())]
+            after = span.text[len(span.text.rstrip()) :]
+            parts.append(f"{before}{opening}{escape_md(core)}{closing}{after}")
+        else:
+            parts.append(escape_md(span.text))
+    return Markup("".join(parts))
+
+
+def _code_span(text: str) -> str:
+    """A Markdown code span that survives backticks in ``text`` (CommonMark's rule)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
+
+
 class Renderer:
     """Jinja2 environments for HTML and Markdown over one template search path."""
 
@@ -72,8 +128,8 @@ class Renderer:
             "html": jinja2.Environment(autoescape=True, **options),
             "md": jinja2.Environment(autoescape=False, finalize=escape_md, **options),
         }
-        self.environments["html"].filters["url"] = html_url
-        self.environments["md"].filters["url"] = md_url
+        self.environments["html"].filters.update(url=html_url, rich=html_rich)
+        self.environments["md"].filters.update(url=md_url, rich=md_rich)
 
     def render(self, page: Page, fmt: str, style: str, fragment: bool = False) -> str:
         """Render ``<style>.<fmt>``, wrapped in ``page.<fmt>`` unless ``fragment`` is set."""

@@ -1,0 +1,185 @@
+"""Lint a bibliography against BibTeX's required fields and bibfolio's .bib conventions.
+
+Each rule is a small function from the loaded data to diagnostics; ``bibfolio check`` prints
+them all and ``bibfolio build`` shows them as warnings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from .errors import Diagnostic, Severity
+from .links import arxiv_id, doi_url
+from .load import Bibliography, Record
+from .model import Entry, Kind
+from .names import equal_contribution_positions
+
+# Fields each entry type must have (BibTeX's standard styles, biblatex's names as
+# alternatives): a tuple is "one of these".
+REQUIRED_FIELDS: Mapping[str, tuple[tuple[str, ...], ...]] = {
+    "article": (("author",), ("title",), ("journal", "journaltitle"), ("year", "date")),
+    "book": (("author", "editor"), ("title",), ("publisher",), ("year", "date")),
+    "booklet": (("title",),),
+    "inbook": (("author", "editor"), ("title",), ("chapter", "pages"), ("year", "date")),
+    "incollection": (("author",), ("title",), ("booktitle",), ("year", "date")),
+    "inproceedings": (("author",), ("title",), ("booktitle",), ("year", "date")),
+    "conference": (("author",), ("title",), ("booktitle",), ("year", "date")),
+    "manual": (("title",),),
+    "mastersthesis": (("author",), ("title",), ("school",), ("year", "date")),
+    "phdthesis": (("author",), ("title",), ("school",), ("year", "date")),
+    "thesis": (("author",), ("title",), ("school", "institution"), ("year", "date")),
+    "proceedings": (("title",), ("year", "date")),
+    "techreport": (("author",), ("title",), ("institution",), ("year", "date")),
+    "report": (("author",), ("title",), ("institution",), ("year", "date")),
+    "unpublished": (("author",), ("title",)),
+    "online": (("title",), ("url",)),
+    "software": (("title",),),
+    "dataset": (("title",),),
+    "misc": (("title",),),
+}
+ROLES = frozenset({"lead"})
+_TITLE_WORDS = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What the rules look at: every record read, and the page's entries with owner marks."""
+
+    records: Sequence[Record]
+    entries: Sequence[Entry]
+    by_key: Mapping[str, Record]
+
+
+def _warning(record: Record | Entry, code: str, message: str) -> Diagnostic:
+    return Diagnostic(Severity.WARNING, message, record.path, record.line, code)
+
+
+def missing_fields(data: Checked) -> Iterator[Diagnostic]:
+    """BibTeX's required fields per entry type (after crossref inheritance)."""
+    for record in data.records:
+        for alternatives in REQUIRED_FIELDS.get(record.entry_type, ()):
+            if not any(record.fields.get(name, "").strip() for name in alternatives):
+                names = " or ".join(f'"{name}"' for name in alternatives)
+                yield _warning(
+                    record,
+                    "missing-field",
+                    f"@{record.entry_type}{{{record.key} has no {names}",
+                )
+
+
+def single_use_themes(data: Checked) -> Iterator[Diagnostic]:
+    """A theme only one entry uses is often a typo of another theme."""
+    users: dict[str, list[Entry]] = defaultdict(list)
+    for entry in data.entries:
+        if entry.theme:
+            users[entry.theme].append(entry)
+    if len(users) < 2:
+        return
+    for theme, entries in users.items():
+        if len(entries) == 1:
+            others = [name for name in users if name != theme]
+            close = difflib.get_close_matches(theme, others, n=1, cutoff=0.6)
+            hint = f'; did you mean "{close[0]}"?' if close else ""
+            yield _warning(
+                entries[0],
+                "single-use-theme",
+                f'theme "{theme}" is used by "{entries[0].key}" only{hint}',
+            )
+
+
+def annotation_positions(data: Checked) -> Iterator[Diagnostic]:
+    """``author+an`` positions must name authors that exist."""
+    authors = {entry.key: len(entry.authors) for entry in data.entries}
+    for record in data.records:
+        annotation = record.fields.get("author+an", "")
+        count = authors.get(record.key)
+        if not annotation or count is None:
+            continue
+        for position in sorted(equal_contribution_positions(annotation)):
+            if not 1 <= position <= count:
+                yield _warning(
+                    record,
+                    "annotation-range",
+                    f'author+an of "{record.key}" marks author {position}, '
+                    f"but there are {count} authors",
+                )
+
+
+def roles(data: Checked) -> Iterator[Diagnostic]:
+    """``role`` is ``lead`` or absent."""
+    for record in data.records:
+        role = record.fields.get("role", "").strip()
+        if role and role.lower() not in ROLES:
+            yield _warning(
+                record,
+                "unknown-role",
+                f'role "{role}" of "{record.key}" is not "lead"; it is ignored',
+            )
+
+
+def owner_papers_without_theme(data: Checked) -> Iterator[Diagnostic]:
+    """When themes are used, the owner's papers should each have one."""
+    if not any(entry.theme for entry in data.entries):
+        return
+    for entry in data.entries:
+        is_owners = any(person.is_owner for person in entry.authors)
+        if entry.kind is Kind.PAPER and is_owners and not entry.theme:
+            yield _warning(
+                entry,
+                "no-theme",
+                f'"{entry.key}" has no theme, so it goes under the catch-all theme',
+            )
+
+
+def duplicate_papers(data: Checked) -> Iterator[Diagnostic]:
+    """The same paper twice: same DOI, same arXiv id, or the same title but for punctuation."""
+    first_seen: dict[tuple[str, str], Entry] = {}
+    for entry in data.entries:
+        if entry.kind is not Kind.PAPER:
+            continue
+        for identity in _identities(data.by_key[entry.key], entry):
+            earlier = first_seen.setdefault(identity, entry)
+            if earlier is not entry:
+                yield _warning(
+                    entry,
+                    "duplicate-paper",
+                    f'"{entry.key}" looks like "{earlier.key}" ({earlier.path}:{earlier.line}): '
+                    f"same {identity[0]}",
+                )
+                break
+
+
+def _identities(record: Record, entry: Entry) -> Iterator[tuple[str, str]]:
+    doi = doi_url(record.fields.get("doi", ""))
+    if doi:
+        yield ("DOI", doi.lower())
+    eprint = record.fields.get("eprint", "")
+    identifier = arxiv_id(eprint, record.fields.get("archiveprefix", "")) if eprint else None
+    if identifier:
+        yield ("arXiv id", re.sub(r"v\d+$", "", identifier))
+    folded = unicodedata.normalize("NFKD", entry.title).casefold()
+    words = _TITLE_WORDS.findall("".join(c for c in folded if not unicodedata.combining(c)))
+    if len(words) >= 3:  # short titles ("Introduction") are too common to mean anything
+        yield ("title", " ".join(words))
+
+
+RULES: tuple[Callable[[Checked], Iterable[Diagnostic]], ...] = (
+    missing_fields,
+    single_use_themes,
+    annotation_positions,
+    roles,
+    owner_papers_without_theme,
+    duplicate_papers,
+)
+
+
+def check(bibliography: Bibliography, entries: Sequence[Entry]) -> tuple[Diagnostic, ...]:
+    """Run every rule; ``entries`` are the bibliography's entries with the owner marked."""
+    by_key = {record.key: record for record in bibliography.records}
+    data = Checked(bibliography.records, entries, by_key)
+    return tuple(diagnostic for rule in RULES for diagnostic in rule(data))

@@ -1,0 +1,179 @@
+"""Export the page model as data: bibfolio JSON and CSL-JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote
+
+from .labels import is_preprint
+from .model import Entry, Kind, Link, Page, Person
+
+# Versioned identifier of the JSON written by ``page_to_json``; docs/json-schema.json has this
+# ``$id``. Adding a field keeps version 1; removing one or changing its meaning makes it 2.
+PAGE_SCHEMA_ID = "https://bibfolio.dev/schema/page-1.json"
+PAGE_SCHEMA_VERSION = 1
+
+# BibTeX / biblatex entry type -> CSL 1.0.2 item type; anything else is a "document".
+CSL_TYPES: dict[str, str] = {
+    "article": "article-journal",
+    "inproceedings": "paper-conference",
+    "conference": "paper-conference",
+    "proceedings": "book",
+    "book": "book",
+    "inbook": "chapter",
+    "incollection": "chapter",
+    "phdthesis": "thesis",
+    "mastersthesis": "thesis",
+    "thesis": "thesis",
+    "techreport": "report",
+    "report": "report",
+    "unpublished": "manuscript",
+    "online": "webpage",
+    "software": "software",
+    "dataset": "dataset",
+}
+CSL_DEFAULT_TYPE = "document"
+# A preprint is a CSL "article" (CSL has no "preprint" type; Zotero exports them this way).
+CSL_PREPRINT_TYPE = "article"
+# CSL "genre" for the thesis types, which CSL styles print ("PhD thesis, School").
+CSL_GENRES: dict[str, str] = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis"}
+# The venue of these types is the school or institution: its publisher, not a container.
+CSL_PUBLISHER_VENUE_TYPES = frozenset({"thesis", "report"})
+# Which link becomes the CSL "URL", first match wins; the DOI has its own field.
+CSL_URL_ORDER: tuple[str, ...] = ("url", "arxiv", "pdf", "website", "code")
+_DOI_PREFIX = "https://doi.org/"
+
+
+def page_to_json(page: Page) -> str:
+    """The grouped page model as versioned JSON (see docs/json-schema.json), newline-ended."""
+    data = {
+        "schema": PAGE_SCHEMA_ID,
+        "version": PAGE_SCHEMA_VERSION,
+        "title": page.title,
+        "owner": page.owner,
+        "has_cofirst": page.has_cofirst,
+        "themes": [
+            {
+                "title": theme.title,
+                "sections": [
+                    {
+                        "section": group.section.value,
+                        "title": group.title,
+                        "entries": [_entry_json(entry) for entry in group.entries],
+                    }
+                    for group in theme.sections
+                ],
+            }
+            for theme in page.themes
+        ],
+    }
+    return _dump(data)
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    # path and line are left out: they describe the build machine, not the publication.
+    return {
+        "key": entry.key,
+        "kind": entry.kind.value,
+        "type": entry.entry_type,
+        "title": entry.title,
+        "label": entry.label,
+        "authors": [_person_json(person) for person in entry.authors],
+        "et_al": entry.et_al,
+        "year": entry.year,
+        "month": entry.month,
+        "venue": entry.venue,
+        "theme": entry.theme,
+        "is_lead": entry.is_lead,
+        "is_first_author": entry.is_first_author,
+        "selected": entry.selected,
+        "url": entry.url,
+        "links": [_link_json(link) for link in entry.links],
+    }
+
+
+def _person_json(person: Person) -> dict[str, Any]:
+    return {
+        "name": person.name,
+        "first": person.first,
+        "von": person.von,
+        "last": person.last,
+        "jr": person.jr,
+        "is_owner": person.is_owner,
+        "is_cofirst": person.is_cofirst,
+    }
+
+
+def _link_json(link: Link) -> dict[str, str]:
+    return {"kind": link.kind, "label": link.label, "href": link.href}
+
+
+def page_to_csl_json(page: Page) -> str:
+    """Every entry (papers, and projects as "software") as a CSL-JSON array, in page order."""
+    return _dump([csl_item(entry) for entry in page.entries])
+
+
+def csl_item(entry: Entry) -> dict[str, Any]:
+    """One entry as a CSL-JSON item; fields with nothing to say are left out."""
+    item_type = csl_type(entry)
+    item: dict[str, Any] = {"id": entry.key, "type": item_type, "title": entry.title}
+    if entry.authors:
+        item["author"] = [csl_name(person) for person in entry.authors]
+    if entry.year is not None:
+        date_parts = [entry.year] if entry.month is None else [entry.year, entry.month]
+        item["issued"] = {"date-parts": [date_parts]}
+    if entry.venue:
+        venue_field = "publisher" if item_type in CSL_PUBLISHER_VENUE_TYPES else "container-title"
+        item[venue_field] = entry.venue
+    if entry.entry_type in CSL_GENRES:
+        item["genre"] = CSL_GENRES[entry.entry_type]
+    doi = bare_doi(entry)
+    if doi:
+        item["DOI"] = doi
+    by_kind = {link.kind: link.href for link in reversed(entry.links)}
+    url = next((by_kind[kind] for kind in CSL_URL_ORDER if kind in by_kind), None)
+    if url:
+        item["URL"] = url
+    return item
+
+
+def csl_type(entry: Entry) -> str:
+    """The CSL item type: preprints are "article", else from the BibTeX entry type."""
+    if entry.kind is Kind.PAPER and is_preprint(entry.venue, has_eprint=_has_arxiv(entry)):
+        return CSL_PREPRINT_TYPE
+    return CSL_TYPES.get(entry.entry_type, CSL_DEFAULT_TYPE)
+
+
+def csl_name(person: Person) -> dict[str, str]:
+    """A CSL name: family, given, ``von`` as the non-dropping particle, ``jr`` as suffix.
+
+    A name with no given name (``{OpenAI Team}``, ``Plato``) is a literal, so styles do not
+    try to abbreviate or invert it.
+    """
+    if not person.first and not person.von and not person.jr:
+        return {"literal": person.last}
+    parts = {
+        "family": person.last,
+        "given": person.first,
+        "non-dropping-particle": person.von,
+        "suffix": person.jr,
+    }
+    return {name: value for name, value in parts.items() if value}
+
+
+def bare_doi(entry: Entry) -> str | None:
+    """The entry's DOI without ``https://doi.org/`` (``10.1145/3600006.3613165``), if any."""
+    for link in entry.links:
+        if link.kind == "doi" and link.href.startswith(_DOI_PREFIX):
+            return unquote(link.href[len(_DOI_PREFIX) :])
+    return None
+
+
+def _has_arxiv(entry: Entry) -> bool:
+    return any(link.kind == "arxiv" for link in entry.links)
+
+
+def _dump(data: object) -> str:
+    """JSON as bibfolio writes it: UTF-8 text, two-space indent, fields in model order."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
