@@ -45,6 +45,7 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
     def check(name: str, actual: str) -> None:
         path = GOLDEN_DIR / name
         if request.config.getoption("--update-golden"):
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(actual, encoding="utf-8", newline="\n")
         assert path.exists(), f"missing golden file {path}; run pytest --update-golden"
         assert actual == path.read_text(encoding="utf-8")

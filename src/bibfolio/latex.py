@@ -65,6 +65,12 @@ def _decoder() -> LatexNodes2Text:
 
 
 @lru_cache(maxsize=1)
+def _math_decoder() -> LatexNodes2Text:
+    """A decoder that turns the inside of math into text (``\\alpha`` → α)."""
+    return LatexNodes2Text(math_mode="text", keep_braced_groups=False, strict_latex_spaces="macros")
+
+
+@lru_cache(maxsize=1)
 def _parser_context() -> LatexContextDb:
     """The parser's macro table, taught that ``\\href`` takes two arguments."""
     context = get_parser_context_db()
@@ -111,7 +117,8 @@ def _node_spans(node: LatexNode | None, style: str, following: LatexNode | None)
     if isinstance(node, LatexGroupNode):
         return _walk(node.nodelist, style)
     if isinstance(node, LatexMathNode):
-        return [Span(_verbatim(node.nodelist).strip(), "math")]
+        # Readable for people who do not read TeX: \log -> log, \alpha -> α; ^ and _ stay.
+        return [Span(_math_decoder().node_to_text(node).strip(), "math")]
     if isinstance(node, LatexCharsNode):
         return [Span(node.chars, style)]
     if isinstance(node, LatexMacroNode):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bibtexparser import model as bib
@@ -112,6 +112,8 @@ class _Reader:
     macros: dict[str, str] = field(default_factory=lambda: dict(MONTH_MACROS))
     records: dict[str, Record] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Where each undefined macro was used: (name, index of its diagnostic).
+    undefined_uses: list[tuple[str, int]] = field(default_factory=list)
 
     def report(
         self, severity: Severity, code: str, message: str, path: Path, line: int | None
@@ -152,6 +154,7 @@ class _Reader:
     def value(self, raw: str, path: Path, line: int | None) -> str:
         result = evaluate(raw, self.macros)
         for name in result.undefined:
+            self.undefined_uses.append((name.lower(), len(self.diagnostics)))
             self.report(
                 Severity.WARNING,
                 "undefined-macro",
@@ -186,6 +189,16 @@ class _Reader:
         self.records[block.key] = Record(
             block.key, block.entry_type.lower(), fields, path, line, block.raw or ""
         )
+
+    def explain_late_macros(self) -> None:
+        """An "undefined" macro that a later @string defines was used too early: say so."""
+        for name, index in self.undefined_uses:
+            if name in self.macros:
+                self.diagnostics[index] = replace(
+                    self.diagnostics[index],
+                    message=f'macro "{name}" is used before its @string definition (BibTeX '
+                    "reads it as empty); move the definition up",
+                )
 
     def inherit(self) -> None:
         """Fill each record's missing fields from its ``crossref`` and ``xdata`` parents."""
@@ -309,6 +322,7 @@ def load(paths: Iterable[Path], encoding: str = "utf-8") -> Bibliography:
     reader = _Reader(encoding)
     for path in paths:
         reader.read(path)
+    reader.explain_late_macros()
     reader.inherit()
     entries = reader.entries()
     return Bibliography(tuple(entries), tuple(reader.records.values()), tuple(reader.diagnostics))
