@@ -24,7 +24,7 @@ OWNER = ("--owner", "Ada Lovelace")
 
 # What the bundled templates put into a page; anything else came from the data.
 TEMPLATE_ELEMENTS = frozenset([
-    "html", "head", "body", "meta", "title", "style", "main", "h1", "h2", "h3", "section",
+    "html", "head", "body", "meta", "title", "style", "main", "h1", "h2", "h3", "section", "code",
     "ul", "li", "span", "a", "strong", "sup", "em", "p",
 ])  # fmt: skip
 TEMPLATE_ATTRIBUTES = frozenset(

@@ -72,7 +72,7 @@ _YEAR = re.compile(r"\d{4}")
 _ESCAPED_URL_CHAR = re.compile(r"\\([_%&#~$])")
 # bibtexparser reads "@commented{...}" (anything starting "@comment") as a comment.
 _COMMENT_LOOKALIKE = re.compile(r"^@comment(\w+)\s*[{(]\s*([^,\s]*)", re.IGNORECASE)
-_ENTRY_START = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s]*)")
+_ENTRY_START = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s{}()]*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,11 +134,27 @@ class _Reader:
                 self.report(
                     Severity.ERROR, code or "syntax-error", _failure_message(block), path, line
                 )
-            elif isinstance(block, bib.ExplicitComment | bib.ImplicitComment):
-                self.check_comment(block.raw or "", path, line)
+            elif isinstance(block, bib.ExplicitComment):
+                self.check_explicit_comment(block.raw or "", path, line)
+            elif isinstance(block, bib.ImplicitComment):
+                self.check_implicit_comment(block.raw or "", path, line)
 
-    def check_comment(self, raw: str, path: Path, line: int | None) -> None:
-        """Report text the parser took for a comment although it looks like an entry."""
+    def check_implicit_comment(self, raw: str, path: Path, line: int | None) -> None:
+        """Text between entries that still looks like one (``@ article{``, ``@article`` then a
+        line break) was skipped by the parser although BibTeX reads it: report each."""
+        for match in _ENTRY_START.finditer(raw):
+            kind, key = match.groups()
+            self.report(
+                Severity.WARNING,
+                "skipped-block",
+                f"@{kind}{{{key} was not read (BibTeX would read it); write it as "
+                f"@{kind}{{{key}, ...}} with no space or line break after @{kind}",
+                path,
+                None if line is None else line + raw[: match.start()].count("\n"),
+            )
+
+    def check_explicit_comment(self, raw: str, path: Path, line: int | None) -> None:
+        """Report an ``@commentXYZ{`` entry, which the parser takes for an ``@comment``."""
         lookalike = _COMMENT_LOOKALIKE.match(raw.lstrip())
         if lookalike:
             kind, key = lookalike.groups()
@@ -176,6 +192,14 @@ class _Reader:
                 line,
             )
             return
+        if not block.key.strip():
+            self.report(
+                Severity.WARNING,
+                "missing-key",
+                f"@{block.entry_type} entry has no key; give it one so it can be cited",
+                path,
+                line,
+            )
         if line is not None and lines[line - 1].lstrip().startswith("%"):
             self.report(
                 Severity.WARNING,

@@ -205,8 +205,10 @@ def _link(entry: Entry, kind: str) -> str | None:
 
 
 # Characters that end or break a Markdown link destination, and Liquid's "{{" / "{%".
-_MD_URL_UNSAFE = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"}
-_MD_URL_UNSAFE.update({"{": "%7B", "}": "%7D"})
+_MD_URL_UNSAFE = {
+    **{" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", '"': "%22"},
+    **{"{": "%7B", "}": "%7D"},
+}
 
 
 def _md_link(label: str, href: str) -> str:
@@ -284,7 +286,9 @@ def _academicpages_file(entry: Entry, slug: str, date: datetime.date) -> str:
         "title": _markdown_text(entry.title),
         "collection": ACADEMICPAGES_COLLECTION,
         "category": ACADEMICPAGES_CATEGORIES.get(entry.entry_type, ACADEMICPAGES_DEFAULT_CATEGORY),
-        "permalink": ACADEMICPAGES_PERMALINK + slug,
+        # The trailing slash makes Jekyll write .../<slug>/index.html: a slug with a dot
+        # ("smith.2020") would otherwise be written as a file with an unknown extension.
+        "permalink": f"{ACADEMICPAGES_PERMALINK}{slug}/",
         "date": date,
     }
     if entry.venue:
