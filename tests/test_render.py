@@ -87,6 +87,11 @@ def test_hostile_text_is_escaped_in_markdown(hostile_bib: Path, style: str) -> N
         pytest.param("<b>&", "&lt;b&gt;&amp;", id="html"),
         pytest.param("C# | ~x~ \\", r"C\# \| \~x\~ \\", id="other"),
         pytest.param("plain text, 2023.", "plain text, 2023.", id="plain"),
+        pytest.param("1. First", r"1\. First", id="ordered-list-start"),
+        pytest.param("2) Second", r"2\) Second", id="ordered-list-paren"),
+        pytest.param("- dash", r"\- dash", id="bullet-start"),
+        pytest.param("+ plus", r"\+ plus", id="plus-start"),
+        pytest.param("a - b, 12.5 and 3. x", "a - b, 12.5 and 3. x", id="mid-line-untouched"),
     ],
 )
 def test_escape_md(text: str, escaped: str) -> None:

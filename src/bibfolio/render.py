@@ -20,6 +20,9 @@ from .model import Page, Span
 # so that raw HTML in a title stays text in every Markdown engine.
 _MD_PUNCTUATION = re.compile(r"([\\`*_\[\]|~#])")
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# Text that would start a list item if it landed at the start of a line: "1. ", "2) ", "- ".
+_MD_ORDERED_ITEM = re.compile(r"^(\s*\d+)(?=[.)](?:\s|$))")
+_MD_BULLET_ITEM = re.compile(r"^(\s*)(?=[-+](?:\s|$))")
 # Characters that end or break a Markdown link destination.
 _MD_URL_UNSAFE = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"}
 
@@ -38,6 +41,7 @@ def escape_md(value: Any) -> Any:
     if isinstance(value, Markup):
         return value
     text = _MD_PUNCTUATION.sub(r"\\\1", str(value))
+    text = _MD_BULLET_ITEM.sub(r"\1\\", _MD_ORDERED_ITEM.sub(r"\1\\", text))
     return "".join(_MD_ENTITIES.get(char, char) for char in text)
 
 
