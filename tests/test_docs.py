@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bibfolio.cli import main
@@ -13,10 +14,11 @@ REPO_ROOT = Path(__file__).parent.parent
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_readme_build_help_matches_live_help() -> None:
-    block = re.search(r"<!-- build-help:.*?-->\n```text\n(.*?)```", README, re.DOTALL)
-    assert block is not None, "README lost its build-help block"
-    live = CliRunner().invoke(main, ["build", "--help"], prog_name="bibfolio", terminal_width=100)
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_readme_help_matches_live_help(command: str) -> None:
+    block = re.search(rf"<!-- {command}-help:.*?-->\n```text\n(.*?)```", README, re.DOTALL)
+    assert block is not None, f"README has no {command}-help block"
+    live = CliRunner().invoke(main, [command, "--help"], prog_name="bibfolio", terminal_width=100)
     assert block.group(1) == live.stdout
 
 
