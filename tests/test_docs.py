@@ -11,15 +11,23 @@ from click.testing import CliRunner
 from bibfolio.cli import main
 
 REPO_ROOT = Path(__file__).parent.parent
-README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+README_PATH = REPO_ROOT / "README.md"
+README = README_PATH.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))
-def test_readme_help_matches_live_help(command: str) -> None:
-    block = re.search(rf"<!-- {command}-help:.*?-->\n```text\n(.*?)```", README, re.DOTALL)
+def test_readme_help_matches_live_help(command: str, request: pytest.FixtureRequest) -> None:
+    """The README pastes each command's --help; ``--update-golden`` pastes it again."""
+    pattern = re.compile(rf"(<!-- {command}-help:.*?-->\n```text\n)(.*?)(```)", re.DOTALL)
+    block = pattern.search(README)
     assert block is not None, f"README has no {command}-help block"
     live = CliRunner().invoke(main, [command, "--help"], prog_name="bibfolio", terminal_width=100)
-    assert block.group(1) == live.stdout
+    if request.config.getoption("--update-golden"):
+        text = README_PATH.read_text(encoding="utf-8")
+        updated = pattern.sub(lambda m: m.group(1) + live.stdout + m.group(3), text)
+        README_PATH.write_text(updated, encoding="utf-8")
+        return
+    assert block.group(2) == live.stdout
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bibfolio.group import group_page
 from bibfolio.model import Entry, Kind, Person, Section
 
@@ -90,3 +92,26 @@ def test_papers_newest_first_ties_by_key_and_projects_keep_file_order() -> None:
 def test_grouping_does_not_depend_on_input_order_of_papers() -> None:
     entries = [paper(k, y, "X") for k, y in [("a", 2020), ("b", 2021), ("c", 2021)]]
     assert group_page(entries, "T") == group_page(list(reversed(entries)), "T")
+
+
+def test_group_by_year_newest_first_with_projects_first_and_undated_last() -> None:
+    entries = [paper("a", 2020, "X"), paper("b", 2022, "Y"), paper("c", None, "X"),
+               project("p", "X")]  # fmt: skip
+    page = group_page(entries, "T", group_by="year")
+    assert [t.title for t in page.themes] == ["Projects", "2022", "2020", "Undated"]
+
+
+def test_group_by_type_uses_the_type_table_and_preprint_flag() -> None:
+    article = paper("a", 2020, "X")
+    preprint = replace(paper("p", 2021, "X"), entry_type="misc", is_preprint=True)
+    talk = replace(paper("t", 2019, "X"), entry_type="presentation")
+    conference = replace(paper("c", 2018, "X"), entry_type="inproceedings")
+    page = group_page([talk, preprint, article, conference, project("s", "X")], "T",
+                      group_by="type")  # fmt: skip
+    assert [t.title for t in page.themes] == [
+        "Journal articles",
+        "Conference papers",
+        "Preprints",
+        "Software",
+        "Other",
+    ]

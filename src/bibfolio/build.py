@@ -80,6 +80,7 @@ def build_page(bib_paths: Sequence[Path], config: Config) -> BuildResult:
         config.themes,
         config.other_theme,
         owner=analysis.owners[0].name if analysis.owners else None,
+        group_by=config.group_by,
     )
     return BuildResult(page, warnings, analysis.inferred_owner)
 

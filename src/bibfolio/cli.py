@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .config import FORMATS, STDOUT, STYLES, Config, find_config_file, make_config
+from .config import FORMATS, GROUPINGS, STDOUT, STYLES, Config, find_config_file, make_config
 from .errors import BibfolioError, Diagnostic, Severity
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -103,6 +103,11 @@ def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[s
     default=None,
     help="A fragment to embed (no <html>/<head>, no Markdown title) or a whole page.  "
     "[default: page]",
+)
+@click.option(
+    "--group-by",
+    type=click.Choice(GROUPINGS),
+    help="Group papers by research theme, by year or by type.  [default: theme]",
 )
 @click.option("--title", help="Page title.  [default: Publications]")
 @click.option(

@@ -22,6 +22,7 @@ STYLES: tuple[str, ...] = ("compact", "full")
 FORMATS: tuple[str, ...] = ("html", "md")
 OUTPUT_NAMES: dict[str, str] = {"html": "publications.html", "md": "publications.md"}
 STDOUT = "-"
+GROUPINGS: tuple[str, ...] = ("theme", "year", "type")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ class Config:
     title: str = "Publications"
     other_theme: str = "Other"
     style: str = "compact"
+    group_by: str = "theme"
     formats: tuple[str, ...] = FORMATS
     output: str = "site"
     templates: Path | None = None
@@ -48,6 +50,7 @@ _FILE_SETTINGS: dict[str, type] = {
     "title": str,
     "other_theme": str,
     "style": str,
+    "group_by": str,
     "formats": list,
     "output": str,
     "templates": str,
@@ -114,6 +117,7 @@ def make_config(config_file: Path | None, overrides: Mapping[str, Any]) -> Confi
         raise ConfigError("formats is empty: name at least one of html, md", config_file)
     for fmt in config.formats:
         _check_choice(fmt, FORMATS, "format", config_file)
+    _check_choice(config.group_by, GROUPINGS, "group_by", config_file)
     return config
 
 

@@ -33,6 +33,55 @@ def theme_titles(entries: Iterable[Entry], order: Sequence[str], other: str) -> 
     return [*titles, other] if other in present and other not in titles else titles
 
 
+# --group-by type: group titles in page order, and which BibTeX types fall in each.
+TYPE_GROUPS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("Journal articles", frozenset({"article"})),
+    ("Conference papers", frozenset({"inproceedings", "conference"})),
+    ("Preprints", frozenset()),  # by Entry.is_preprint, whatever the type
+    ("Books and chapters", frozenset({"book", "inbook", "incollection", "bookinbook"})),
+    ("Theses", frozenset({"phdthesis", "mastersthesis", "thesis"})),
+    ("Reports", frozenset({"techreport", "report"})),
+    ("Software", frozenset({"software"})),
+)
+OTHER_TYPE = "Other"
+UNDATED = "Undated"
+# Projects rarely have a year: grouped by year, they come first under their own heading.
+UNDATED_PROJECTS = "Projects"
+
+
+def type_group(entry: Entry) -> str:
+    """The --group-by type heading an entry goes under."""
+    if entry.is_preprint:
+        return "Preprints"
+    return next((title for title, types in TYPE_GROUPS if entry.entry_type in types), OTHER_TYPE)
+
+
+def group_titles(
+    entries: Sequence[Entry], group_by: str, order: Sequence[str], other: str
+) -> list[str]:
+    """The group headings in page order, for grouping by theme, year or type."""
+    if group_by == "year":
+        present = {group_of(e, group_by, other) for e in entries}
+        years = sorted({e.year for e in entries if e.year is not None}, reverse=True)
+        headings = [UNDATED_PROJECTS, *map(str, years), UNDATED]
+        return [heading for heading in headings if heading in present]
+    if group_by == "type":
+        present = {type_group(e) for e in entries}
+        return [title for title in [*(t for t, _ in TYPE_GROUPS), OTHER_TYPE] if title in present]
+    return theme_titles(entries, order, other)
+
+
+def group_of(entry: Entry, group_by: str, other: str) -> str:
+    """The heading an entry goes under."""
+    if group_by == "year":
+        if entry.year is not None:
+            return str(entry.year)
+        return UNDATED_PROJECTS if entry.kind is Kind.PROJECT else UNDATED
+    if group_by == "type":
+        return type_group(entry)
+    return entry.theme or other
+
+
 def group_theme(title: str, entries: Sequence[Entry]) -> Theme:
     """Split one theme's entries into its non-empty sections.
 
@@ -54,10 +103,14 @@ def group_page(
     theme_order: Sequence[str] = (),
     other_theme: str = "Other",
     owner: str | None = None,
+    group_by: str = "theme",
 ) -> Page:
-    """Build the page model: themes in order, each with its sections."""
+    """Build the page model: groups (themes, years or types) in order, each with sections."""
+    members: dict[str, list[Entry]] = {}
+    for entry in entries:
+        members.setdefault(group_of(entry, group_by, other_theme), []).append(entry)
     themes = tuple(
-        group_theme(theme, [e for e in entries if (e.theme or other_theme) == theme])
-        for theme in theme_titles(entries, theme_order, other_theme)
+        group_theme(heading, members[heading])
+        for heading in group_titles(entries, group_by, theme_order, other_theme)
     )
     return Page(title=title, themes=themes, owner=owner)

@@ -19,7 +19,7 @@ from bibtexparser.entrypoint import parse_string
 from bibtexparser.exceptions import BlockAbortedException
 
 from .errors import BibfolioError, Diagnostic, Severity
-from .labels import paper_label
+from .labels import is_preprint, paper_label
 from .latex import to_spans, to_unicode
 from .links import arxiv_id, entry_links
 from .macros import MONTH_MACROS, evaluate
@@ -66,7 +66,14 @@ NOT_INHERITED = ADDRESS_FIELDS | {
 }
 # What a child's field is called when it comes from the parent's title (BibTeX/biblatex).
 PARENT_TITLE_AS = "booktitle"
+# Fields only bibfolio reads, left out of the BibTeX shown to readers.
+BIBFOLIO_FIELDS = frozenset(
+    {"theme", "abbr", "role", "selected", "author+an", "crossref", "xdata", "code", "slides"}
+    | {"video", "poster", "website", "pdf"}
+)
 TRUE_WORDS = frozenset({"true", "yes", "1"})
+# A co-first mark: "Zheng*, Lianmin" or "Lianmin Zheng*" (before " and ", a comma or the end).
+_STAR_MARK = re.compile(r"\s*\*(?=\s*(?:,|\band\b|$))")
 _MONTHS = {name.lower(): number for number, name in enumerate(MONTH_MACROS.values(), start=1)}
 _YEAR = re.compile(r"\d{4}")
 _ESCAPED_URL_CHAR = re.compile(r"\\([_%&#~$])")
@@ -303,11 +310,8 @@ class _Reader:
             )
         authors = parse_authors(record.fields.get("author", ""), shown.get("author+an", ""))
         venue = next((shown[name] for name in VENUE_FIELDS if shown.get(name)), "")
-        label = (
-            title
-            if kind is Kind.PROJECT
-            else paper_label(shown.get("abbr", ""), venue, year, has_eprint=bool(eprint))
-        )
+        abbr = shown.get("abbr", "")
+        label = title if kind is Kind.PROJECT else paper_label(abbr, venue, year, bool(eprint))
         return Entry(
             key=key,
             kind=kind,
@@ -320,6 +324,9 @@ class _Reader:
             year=year,
             month=_month(shown.get("month", "")),
             venue=venue,
+            is_preprint=kind is Kind.PAPER and not abbr and is_preprint(venue, bool(eprint)),
+            abstract=to_unicode(record.fields.get("abstract", "")),
+            bibtex=clean_bibtex(record),
             theme=shown.get("theme") or None,
             is_lead=shown.get("role", "").lower() == "lead",
             selected=shown.get("selected", "").lower() in TRUE_WORDS,
@@ -374,6 +381,20 @@ def read_text(path: Path, encoding: str) -> str:
     except (LookupError, UnicodeError) as error:  # not a text codec (hex, rot13), punycode, ...
         raise BibfolioError(f'cannot decode as "{encoding}": {error}', path) from None
     return text
+
+
+def clean_bibtex(record: Record) -> str:
+    """The entry as others should cite it: macros expanded, crossref fields included,
+    bibfolio's own fields and co-first ``*`` marks removed."""
+    lines = [f"@{record.entry_type}{{{record.key},"]
+    for name, value in record.fields.items():
+        if name in BIBFOLIO_FIELDS or not value.strip():
+            continue
+        if name in ("author", "editor"):
+            value = _STAR_MARK.sub("", value)
+        lines.append(f"  {name} = {{{value}}},")
+    lines.append("}")
+    return "\n".join(lines)
 
 
 def _inherited_fields(parent: Record, relation: str) -> dict[str, str]:

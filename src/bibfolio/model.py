@@ -91,6 +91,9 @@ class Entry:
     year: int | None = None
     month: int | None = None
     venue: str = ""
+    is_preprint: bool = False
+    abstract: str = ""
+    bibtex: str = ""
     theme: str | None = None
     is_lead: bool = False
     selected: bool = False
