@@ -96,3 +96,16 @@ def test_hostile_text_is_escaped_in_markdown(hostile_bib: Path, style: str) -> N
 )
 def test_escape_md(text: str, escaped: str) -> None:
     assert escape_md(text) == escaped
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_braces_cannot_reach_site_template_engines(
+    fmt: str, write_bib: Callable[..., Path]
+) -> None:
+    bib = write_bib(
+        "@article{liquid, title={Templates: \\{\\{ site.title \\}\\} and \\{\\% raw \\%\\}},"
+        " author={Lovelace, Ada}, journal={J}, year=2020, theme={\\{\\{x\\}\\}}}\n"
+    )
+    text = render([bib], style="full", formats=(fmt,), fragment=True)[fmt]
+    assert "{{" not in text and "{%" not in text
+    assert "&#123;&#123; site.title &#125;&#125;" in text

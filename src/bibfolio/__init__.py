@@ -10,7 +10,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .build import BuildResult, build_page, render_documents, write_documents
+    from .build import (
+        BuildResult,
+        build_page,
+        output_files,
+        per_paper_files,
+        render_documents,
+        write_files,
+    )
     from .config import Config, make_config
     from .errors import BibfolioError, BibSyntaxError, ConfigError, Diagnostic, TemplateError
     from .load import Bibliography, load
@@ -20,7 +27,9 @@ _EXPORTS = {
     "BuildResult": "build",
     "build_page": "build",
     "render_documents": "build",
-    "write_documents": "build",
+    "output_files": "build",
+    "per_paper_files": "build",
+    "write_files": "build",
     "Config": "config",
     "make_config": "config",
     "BibfolioError": "errors",
@@ -43,8 +52,10 @@ __all__ = [
     "build_page",
     "load",
     "make_config",
+    "output_files",
+    "per_paper_files",
     "render_documents",
-    "write_documents",
+    "write_files",
 ]
 
 

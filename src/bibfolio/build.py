@@ -87,19 +87,45 @@ def build_page(bib_paths: Sequence[Path], config: Config) -> BuildResult:
 
 def render_documents(page: Page, config: Config) -> dict[str, str]:
     """Render the page in every configured format, before anything is written."""
-    from .render import Renderer  # Jinja2 loads only when something is rendered.
+    # Jinja2 and the exporters load only when something is rendered.
+    from .export import page_to_csl_json, page_to_json
+    from .render import Renderer
+    from .sites import academicpages_page_front_matter
 
+    data_exports = {"json": page_to_json, "csl-json": page_to_csl_json}
     renderer = Renderer(config.templates)
-    return {
-        fmt: renderer.render(page, fmt, config.style, config.fragment) for fmt in config.formats
-    }
+    documents = {}
+    for fmt in config.formats:
+        if fmt in data_exports:
+            documents[fmt] = data_exports[fmt](page)
+        elif fmt == "md" and config.front_matter:
+            # The page layout shows the title from the front matter, so no "# Title" line.
+            body = renderer.render(page, fmt, config.style, fragment=True)
+            front_matter = academicpages_page_front_matter(page.title, config.permalink)
+            documents[fmt] = f"{front_matter}\n{body}"
+        else:
+            documents[fmt] = renderer.render(page, fmt, config.style, config.fragment)
+    return documents
 
 
-def write_documents(documents: Mapping[str, str], output_dir: Path) -> list[Path]:
-    """Write each format to its file (``publications.html``, ...) in ``output_dir``."""
-    written = []
-    for fmt, text in documents.items():
-        path = output_dir / OUTPUT_NAMES[fmt]
+def per_paper_files(page: Page, config: Config) -> dict[Path, str]:
+    """One file per paper for ``config.site``, under ``config.per_paper`` (empty if unset)."""
+    if config.per_paper is None:
+        return {}
+    from .sites import academicpages_publications, hugo_publications
+
+    site_exports = {"academicpages": academicpages_publications, "hugo": hugo_publications}
+    directory = Path(config.per_paper)
+    return {directory / name: text for name, text in site_exports[config.site](page).items()}
+
+
+def output_files(documents: Mapping[str, str], output_dir: Path) -> dict[Path, str]:
+    """Where each rendered format goes: ``publications.html``, ... in ``output_dir``."""
+    return {output_dir / OUTPUT_NAMES[fmt]: text for fmt, text in documents.items()}
+
+
+def write_files(files: Mapping[Path, str]) -> list[Path]:
+    """Write every file atomically, in order."""
+    for path, text in files.items():
         write_atomic(path, text)
-        written.append(path)
-    return written
+    return list(files)

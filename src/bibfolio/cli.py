@@ -11,7 +11,16 @@ from typing import Any, TypeVar
 
 import click
 
-from .config import FORMATS, GROUPINGS, STDOUT, STYLES, Config, find_config_file, make_config
+from .config import (
+    FORMATS,
+    GROUPINGS,
+    SITES,
+    STDOUT,
+    STYLES,
+    Config,
+    find_config_file,
+    make_config,
+)
 from .errors import BibfolioError, Diagnostic, Severity
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -89,7 +98,8 @@ def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[s
     "formats",
     multiple=True,
     type=click.Choice(FORMATS),
-    help="Output format; repeat for several.  [default: html and md]",
+    help="Output format; repeat for several. json is the grouped page model, csl-json the "
+    "papers as CSL items (pandoc, Zotero, citeproc-js).  [default: html and md]",
 )
 @click.option(
     "-s",
@@ -111,6 +121,26 @@ def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[s
 )
 @click.option("--title", help="Page title.  [default: Publications]")
 @click.option(
+    "--front-matter/--no-front-matter",
+    default=None,
+    help="Start the Markdown with Jekyll front matter (title, permalink, author_profile), "
+    "ready for academicpages' _pages/.",
+)
+@click.option(
+    "--permalink", metavar="PATH", help="Permalink in the front matter.  [default: /publications/]"
+)
+@click.option(
+    "--per-paper",
+    metavar="DIR",
+    help="Also write one Markdown file per paper into DIR, for --site's collection.",
+)
+@click.option(
+    "--site",
+    type=click.Choice(SITES),
+    help="Layout of --per-paper files: academicpages' _publications/ or Hugo page bundles "
+    "(content/publication/).  [default: academicpages]",
+)
+@click.option(
     "--templates",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Directory of templates that override the bundled ones by file name.",
@@ -131,11 +161,11 @@ def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any)
       bibfolio build refs.bib -s full -f md -o -   # full citations to standard output
       bibfolio build refs.bib --owner "Lianmin Zheng" --owner "L. Zheng"
     """
-    from .build import build_page, render_documents, write_documents
+    from .build import build_page, output_files, per_paper_files, render_documents, write_files
 
     config = _config(bib_files, config_file, options)
     if config.output == STDOUT and len(config.formats) != 1:
-        raise click.UsageError("-o - writes one document: choose it with --format html or md")
+        raise click.UsageError("-o - writes one document: choose it with one --format")
     result = build_page(bib_files, config)
     for warning in result.warnings:
         click.echo(str(warning), err=True)
@@ -147,16 +177,23 @@ def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any)
             err=True,
         )
     documents = render_documents(result.page, config)
-    if config.output == STDOUT:
+    papers = per_paper_files(result.page, config)
+    to_stdout = config.output == STDOUT
+    files = {} if to_stdout else output_files(documents, Path(config.output))
+    written = write_files({**files, **papers})
+    if to_stdout:
         click.echo(next(iter(documents.values())), nl=False)
-        return
-    written = write_documents(documents, Path(config.output))
-    entries, themes = len(result.page.entries), len(result.page.themes)
-    click.echo(
-        f"Wrote {' and '.join(str(p) for p in written)} "
-        f"({_count(entries, 'entry', 'entries')} in {_count(themes, 'theme', 'themes')})",
-        err=True,
-    )
+    names = [str(path) for path in written if path not in papers]
+    if papers:
+        names.append(f"{_count(len(papers), 'file', 'files')} in {config.per_paper}")
+    if names:
+        unit = "theme" if config.group_by == "theme" else "group"
+        entries, groups = len(result.page.entries), len(result.page.themes)
+        click.echo(
+            f"Wrote {_join(names)} ({_count(entries, 'entry', 'entries')} in "
+            f"{_count(groups, unit, unit + 's')})",
+            err=True,
+        )
 
 
 @main.command(short_help="Check .bib files for problems.")
@@ -229,6 +266,11 @@ def _diagnostics_json(
         ],
     }
     return json.dumps(report, indent=2, ensure_ascii=False)
+
+
+def _join(names: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _count(number: int, singular: str, plural: str) -> str:

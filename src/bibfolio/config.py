@@ -19,10 +19,19 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 CONFIG_FILENAME = "bibfolio.toml"
 # The bundled styles; a user's templates directory may add more (any <style>.<format>).
 STYLES: tuple[str, ...] = ("compact", "full")
-FORMATS: tuple[str, ...] = ("html", "md")
-OUTPUT_NAMES: dict[str, str] = {"html": "publications.html", "md": "publications.md"}
+# Formats rendered through templates, and formats that export the page model as data.
+TEMPLATE_FORMATS: tuple[str, ...] = ("html", "md")
+DATA_FORMATS: tuple[str, ...] = ("json", "csl-json")
+FORMATS: tuple[str, ...] = TEMPLATE_FORMATS + DATA_FORMATS
+OUTPUT_NAMES: dict[str, str] = {
+    "html": "publications.html",
+    "md": "publications.md",
+    "json": "publications.json",
+    "csl-json": "publications.csl.json",
+}
 STDOUT = "-"
 GROUPINGS: tuple[str, ...] = ("theme", "year", "type")
+SITES: tuple[str, ...] = ("academicpages", "hugo")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +44,12 @@ class Config:
     other_theme: str = "Other"
     style: str = "compact"
     group_by: str = "theme"
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = TEMPLATE_FORMATS
     output: str = "site"
+    front_matter: bool = False
+    permalink: str = "/publications/"
+    per_paper: str | None = None
+    site: str = "academicpages"
     templates: Path | None = None
     fragment: bool = False
     skip_invalid: bool = False
@@ -53,6 +66,10 @@ _FILE_SETTINGS: dict[str, type] = {
     "group_by": str,
     "formats": list,
     "output": str,
+    "front_matter": bool,
+    "permalink": str,
+    "per_paper": str,
+    "site": str,
     "templates": str,
     "fragment": bool,
     "skip_invalid": bool,
@@ -78,6 +95,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
         settings["templates"] = path.parent / settings["templates"]
     if settings.get("output", STDOUT) != STDOUT:
         settings["output"] = str(path.parent / settings["output"])
+    if "per_paper" in settings:
+        settings["per_paper"] = str(path.parent / settings["per_paper"])
     return settings
 
 
@@ -114,10 +133,13 @@ def make_config(config_file: Path | None, overrides: Mapping[str, Any]) -> Confi
     given = {k: v for k, v in overrides.items() if v is not None and v != ()}
     config = replace(config, **given)
     if not config.formats:
-        raise ConfigError("formats is empty: name at least one of html, md", config_file)
+        raise ConfigError(
+            f"formats is empty: name at least one of {', '.join(FORMATS)}", config_file
+        )
     for fmt in config.formats:
         _check_choice(fmt, FORMATS, "format", config_file)
     _check_choice(config.group_by, GROUPINGS, "group_by", config_file)
+    _check_choice(config.site, SITES, "site", config_file)
     return config
 
 

@@ -19,7 +19,11 @@ from .model import Page, Span
 # Characters that would start Markdown syntax inside text; "<", ">" and "&" become entities
 # so that raw HTML in a title stays text in every Markdown engine.
 _MD_PUNCTUATION = re.compile(r"([\\`*_\[\]|~#])")
-_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# Braces become entities in both formats: "{{" or "{%" in a title must not reach Jekyll's
+# Liquid or Hugo's Go templates, which read the output before any browser does.
+_BRACE_ENTITIES = {"{": "&#123;", "}": "&#125;"}
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", **_BRACE_ENTITIES}
+_BRACES_TO_ENTITIES = {ord(char): entity for char, entity in _BRACE_ENTITIES.items()}
 # Text that would start a list item if it landed at the start of a line: "1. ", "2) ", "- ".
 _MD_ORDERED_ITEM = re.compile(r"^(\s*\d+)(?=[.)](?:\s|$))")
 _MD_BULLET_ITEM = re.compile(r"^(\s*)(?=[-+](?:\s|$))")
@@ -43,6 +47,13 @@ def escape_md(value: Any) -> Any:
     text = _MD_PUNCTUATION.sub(r"\\\1", str(value))
     text = _MD_BULLET_ITEM.sub(r"\1\\", _MD_ORDERED_ITEM.sub(r"\1\\", text))
     return "".join(_MD_ENTITIES.get(char, char) for char in text)
+
+
+def escape_html(value: Any) -> Markup:
+    """HTML-escape text, braces included (see ``_BRACE_ENTITIES``); ``Markup`` is kept."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(str(escape(value)).translate(_BRACES_TO_ENTITIES))
 
 
 def html_url(address: str) -> str:
@@ -70,7 +81,7 @@ def html_rich(spans: Iterable[Span], links: bool = True) -> Markup:
     """Styled spans as HTML; link spans become ``<a>`` only when ``links`` and safe."""
     parts = []
     for span in spans:
-        text = escape(span.text)
+        text = escape_html(span.text)
         href = safe_href(span.href) if span.style == "link" and links else None
         if href:
             parts.append(Markup('<a href="{}">{}</a>').format(href, text))
@@ -129,7 +140,7 @@ class Renderer:
             "auto_reload": False,
         }
         self.environments = {
-            "html": jinja2.Environment(autoescape=True, **options),
+            "html": jinja2.Environment(autoescape=True, finalize=escape_html, **options),
             "md": jinja2.Environment(autoescape=False, finalize=escape_md, **options),
         }
         self.environments["html"].filters.update(url=html_url, rich=html_rich)

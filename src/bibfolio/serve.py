@@ -1,0 +1,436 @@
+"""Serve the page from memory on localhost, and rebuild it whenever one of its inputs is saved.
+
+Three parts that know nothing of each other: ``LivePage`` (inputs → the last good documents),
+``make_server`` (documents → HTTP) and ``watch_and_rebuild`` (file saves → ``LivePage.rebuild``).
+The ``serve`` command wires them together.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import click
+
+from .config import CONFIG_FILENAME, OUTPUT_NAMES, STYLES, find_config_file, make_config
+from .errors import BibfolioError, Diagnostic
+
+if TYPE_CHECKING:
+    # Imported where used: `bibfolio --help` must not pay for http.server, socket or watchfiles.
+    from http.server import ThreadingHTTPServer
+
+    from watchfiles import Change
+
+    from .names import InferredOwner
+
+# A preview is always the whole page, in both formats; nothing is written.
+SERVED_SETTINGS: dict[str, Any] = {"formats": ("html", "md"), "fragment": False}
+# URL path → the format served there.
+ROUTES: dict[str, str] = {"/": "html", **{f"/{name}": fmt for fmt, name in OUTPUT_NAMES.items()}}
+CONTENT_TYPES: dict[str, str] = {
+    "html": "text/html; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+}
+NOT_FOUND = "Not found: the page is at / (and its Markdown at /publications.md).\n"
+NOT_BUILT = "The page has not been built yet.\n"
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """A successful build: the documents to serve and what to tell the user about them."""
+
+    documents: Mapping[str, str]
+    entries: int
+    warnings: tuple[Diagnostic, ...]
+    owner_note: str | None
+    templates: Path | None
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A build that stopped with an error the user can fix (a broken .bib, a bad setting...)."""
+
+    error: BibfolioError
+    seconds: float
+
+
+Rebuild: TypeAlias = Built | Failed
+
+
+def build_preview(
+    bib_files: Sequence[Path], config_file: Path | None, options: Mapping[str, Any]
+) -> Built:
+    """Build the page in memory exactly as ``bibfolio build`` would; raise its ``BibfolioError``.
+
+    The settings file is looked for on every build, so creating or fixing it takes effect.
+    """
+    from .build import build_page, render_documents  # bibtexparser and Jinja2 load here.
+
+    start = time.perf_counter()
+    settings = {**options, **SERVED_SETTINGS}
+    config = make_config(config_file or find_config_file(list(bib_files)), settings)
+    result = build_page(bib_files, config)
+    documents = render_documents(result.page, config)
+    return Built(
+        documents=documents,
+        entries=len(result.page.entries),
+        warnings=result.warnings,
+        owner_note=_owner_note(result.inferred_owner),
+        templates=config.templates,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _owner_note(guess: InferredOwner | None) -> str | None:
+    """The note ``bibfolio build`` prints when it had to guess the owner."""
+    if guess is None:
+        return None
+    return (
+        f'note: no owner given; assuming "{guess.person.name}", an author of '
+        f"{guess.papers} of {guess.total} papers (set it with --owner or in bibfolio.toml)"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WatchTargets:
+    """The files whose saves change the page, and the directories to watch to see them."""
+
+    files: frozenset[Path]
+    trees: frozenset[Path]
+    directories: tuple[Path, ...]
+
+    def wants(self, path: str) -> bool:
+        """Whether a change to ``path`` (as the watcher reports it) calls for a rebuild."""
+        changed = Path(path)
+        return changed in self.files or any(changed.is_relative_to(tree) for tree in self.trees)
+
+
+class LivePage:
+    """The last good documents built from fixed inputs, rebuilt on demand.
+
+    ``documents`` is replaced whole after a successful build, so server threads can read it
+    at any time; a failed build leaves it alone.
+    """
+
+    def __init__(
+        self,
+        bib_files: Sequence[Path],
+        config_file: Path | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.bib_files = tuple(bib_files)
+        self.config_file = config_file
+        self.options = dict(options or {})
+        self.documents: Mapping[str, str] | None = None
+        self.templates: Path | None = self.options.get("templates")
+        self._lock = threading.Lock()
+
+    def rebuild(self) -> Rebuild:
+        """Build from the inputs as they are now; keep the result only if it succeeded."""
+        start = time.perf_counter()
+        with self._lock:
+            try:
+                built = build_preview(self.bib_files, self.config_file, self.options)
+            except BibfolioError as error:
+                return Failed(error, time.perf_counter() - start)
+            self.documents = built.documents
+            self.templates = built.templates
+            return built
+
+    def watch_targets(self) -> WatchTargets:
+        """The .bib files, the settings file (even before it exists) and the templates."""
+        settings = self.config_file or self.bib_files[0].parent / CONFIG_FILENAME
+        files = frozenset(
+            variant for path in (*self.bib_files, settings) for variant in _spellings(path)
+        )
+        trees = frozenset(_spellings(self.templates)) if self.templates else frozenset()
+        # Watch directories, not files: editors that save by renaming a new file over the old
+        # one would leave a watch on the file itself looking at a deleted inode.
+        directories = {path.parent for path in files}
+        for tree in trees:
+            for top, subdirectories, _ in os.walk(tree):
+                directories.add(Path(top))
+                subdirectories[:] = [name for name in subdirectories if _is_template_dir(name)]
+        existing = tuple(sorted(path for path in directories if path.is_dir()))
+        return WatchTargets(files, trees, existing)
+
+
+def _is_template_dir(name: str) -> bool:
+    """Folders a template could live in: not .git, node_modules and the like."""
+    return not name.startswith(".") and name not in {"node_modules", "__pycache__"}
+
+
+def _spellings(path: Path) -> set[Path]:
+    """``path`` as the watcher may report it: under its real directory, and symlinks followed."""
+    return {path.parent.resolve() / path.name, path.resolve()}
+
+
+def watch_and_rebuild(
+    live: LivePage,
+    on_rebuild: Callable[[Rebuild], None],
+    stop_event: threading.Event,
+    *,
+    force_polling: bool | None = None,
+) -> None:
+    """Rebuild ``live`` after every save of one of its inputs, until ``stop_event`` is set.
+
+    Runs in the calling thread. In the main thread, Ctrl-C raises ``KeyboardInterrupt``.
+    """
+    from watchfiles import DefaultFilter, watch
+
+    ignored = DefaultFilter()  # editor swap and backup files in the templates directory
+    while not stop_event.is_set():
+        targets = live.watch_targets()
+        if not targets.directories:
+            # Every watched directory is gone (a checkout being switched?): look again soon.
+            stop_event.wait(0.5)
+            continue
+
+        def wanted(change: Change, path: str, targets: WatchTargets = targets) -> bool:
+            return targets.wants(path) and (Path(path) in targets.files or ignored(change, path))
+
+        for _changes in watch(
+            *targets.directories,
+            watch_filter=wanted,
+            stop_event=stop_event,
+            recursive=False,
+            force_polling=force_polling,
+        ):
+            on_rebuild(live.rebuild())
+            if live.watch_targets() != targets:
+                break  # the templates or their folders changed: watch the new set
+
+
+def rebuild_lines(rebuild: Rebuild, verb: str = "rebuilt", show_note: bool = True) -> list[str]:
+    """What to print after a build: its warnings and a timing line, or its one error line."""
+    if isinstance(rebuild, Failed):
+        return [f"Error: {rebuild.error}"]
+    note = [rebuild.owner_note] if rebuild.owner_note and show_note else []
+    entries = f"{rebuild.entries} {'entry' if rebuild.entries == 1 else 'entries'}"
+    return [
+        *(str(warning) for warning in rebuild.warnings),
+        *note,
+        f"{verb} in {rebuild.seconds:.2f} s ({entries})",
+    ]
+
+
+def make_server(
+    host: str, port: int, documents: Callable[[], Mapping[str, str] | None]
+) -> ThreadingHTTPServer:
+    """An HTTP server bound to ``host:port`` (0: any free port) serving ``documents()``.
+
+    Raises ``OSError`` when the address cannot be used (port taken, unknown host...).
+    """
+    import socket
+    import socketserver
+    import sys
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import urlsplit
+
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "bibfolio"
+
+        def do_GET(self) -> None:
+            self._respond(with_body=True)
+
+        def do_HEAD(self) -> None:
+            self._respond(with_body=False)
+
+        def _respond(self, with_body: bool) -> None:
+            fmt = ROUTES.get(urlsplit(self.path).path)
+            current = documents()
+            if fmt is None:
+                status, content_type, text = 404, "text/plain; charset=utf-8", NOT_FOUND
+            elif current is None or fmt not in current:
+                status, content_type, text = 503, "text/plain; charset=utf-8", NOT_BUILT
+            else:
+                status, content_type, text = 200, CONTENT_TYPES[fmt], current[fmt]
+            body = text.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            # The page changes on every save: the browser must ask again on reload.
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if with_body:
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Say nothing: the terminal is for rebuilds and errors, not for each request."""
+
+    class Server(ThreadingHTTPServer):
+        address_family = family
+        daemon_threads = True
+
+        def server_bind(self) -> None:
+            # HTTPServer.server_bind looks the host up in DNS, which can take seconds.
+            socketserver.TCPServer.server_bind(self)
+            self.server_name, self.server_port = host, int(self.server_address[1])
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            # A browser closing a connection early is not worth a traceback.
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)
+
+    return Server((host, port), Handler)
+
+
+@contextmanager
+def serving(server: ThreadingHTTPServer) -> Iterator[str]:
+    """Run ``server`` in a background thread for the ``with`` block; yield its URL."""
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="bibfolio-serve"
+    )
+    thread.daemon = True
+    thread.start()
+    try:
+        yield server_url(server.server_name, int(server.server_address[1]))
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+def server_url(host: str, port: int) -> str:
+    """``http://host:port/``, with an IPv6 address in brackets."""
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+
+
+@click.command(
+    short_help="Preview the page in a browser, rebuilt on every save.",
+    context_settings=CONTEXT_SETTINGS,
+)
+# Not exists=True: the loader reports a missing file as one "file: ..." line, like `build`.
+@click.argument("bib_files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-s",
+    "--style",
+    metavar="NAME",
+    help=f"Page style: {' or '.join(STYLES)}, or your own NAME.html / NAME.md in --templates.  "
+    "[default: compact]",
+)
+@click.option("--title", help="Page title.  [default: Publications]")
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Directory of templates that override the bundled ones by file name.",
+)
+@click.option(
+    "--skip-invalid/--strict",
+    default=None,
+    help="Skip entries that cannot be read, with a warning each, instead of failing.",
+)
+@click.option(
+    "--owner",
+    multiple=True,
+    metavar="NAME",
+    help='The site owner, e.g. "Lianmin Zheng"; repeat for name variants.  '
+    "[default: the author on the most papers]",
+)
+@click.option("--encoding", help="Encoding of the .bib files.  [default: utf-8]")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Settings file.  [default: bibfolio.toml next to the first .bib, if any]",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 shows the page to other machines too.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)
+@click.option(
+    "--open/--no-open",
+    "open_browser",
+    default=False,
+    help="Open the page in the web browser.  [default: no-open]",
+)
+def serve(
+    bib_files: tuple[Path, ...],
+    config_file: Path | None,
+    host: str,
+    port: int,
+    open_browser: bool,
+    **options: Any,
+) -> None:
+    """Serve the page on http://127.0.0.1:8000/ and rebuild it whenever an input is saved.
+
+    Builds the page like `bibfolio build` (the whole HTML page at /, its Markdown at
+    /publications.md), keeps it in memory, and rebuilds it on every save of BIB_FILES, the
+    settings file or a template. While a .bib is broken, the error is printed and the last
+    good page is still served. Nothing is written to disk.
+
+    \b
+    Examples:
+      bibfolio serve refs.bib                      # then open http://127.0.0.1:8000/
+      bibfolio serve refs.bib -s full --open
+      bibfolio serve refs.bib --port 0             # any free port
+    """
+    # bibtexparser logs each block it cannot read; bibfolio reports those itself, once.
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+    try:
+        _serve(LivePage(bib_files, config_file, options), host, port, open_browser)
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+
+
+def _serve(live: LivePage, host: str, port: int, open_browser: bool) -> None:
+    try:
+        server = make_server(host, port, lambda: live.documents)
+    except OSError as error:
+        raise click.ClickException(_bind_error(host, port, error)) from None
+    with server:
+        first = live.rebuild()
+        if isinstance(first, Failed):
+            raise click.ClickException(str(first.error))
+        for line in rebuild_lines(first, verb="built"):
+            click.echo(line, err=True)
+        shown_note = first.owner_note
+
+        def report(rebuild: Rebuild) -> None:
+            nonlocal shown_note
+            # The owner guess is news only when it changes; warnings are printed every time.
+            new_note = isinstance(rebuild, Built) and rebuild.owner_note != shown_note
+            for line in rebuild_lines(rebuild, show_note=new_note):
+                click.echo(line, err=True)
+            if isinstance(rebuild, Built):
+                shown_note = rebuild.owner_note
+
+        with serving(server) as url:
+            click.echo(f"Serving {url} (Ctrl-C to stop)", err=True)
+            if open_browser:
+                import webbrowser
+
+                # Some browsers (text ones) take the terminal until they exit: do not wait.
+                threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+            watch_and_rebuild(live, report, threading.Event())
+
+
+def _bind_error(host: str, port: int, error: OSError) -> str:
+    """One line saying why the server cannot listen, and what to do about a busy port."""
+    import errno
+
+    reason = error.strerror or str(error)
+    message = f"cannot serve on {server_url(host, port)}: {reason}"
+    if error.errno == errno.EADDRINUSE:
+        message += "; stop the other server or choose another --port (--port 0 picks a free one)"
+    return message
