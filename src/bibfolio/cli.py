@@ -246,6 +246,49 @@ def check(
     ctx.exit(CHECK_EXIT["problems" if problems else "clean"])
 
 
+@main.command(short_help="Write a bibfolio.toml (and template copies) to start from.")
+@click.argument("bib_file", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--templates", is_flag=True, help="Also copy the bundled templates into templates/ to edit."
+)
+@click.option("--force", is_flag=True, help="Replace files that already exist.")
+@click.option("--encoding", help="Encoding of the .bib file.  [default: utf-8]")
+def init(bib_file: Path | None, templates: bool, force: bool, encoding: str | None) -> None:
+    """Write a commented bibfolio.toml next to BIB_FILE (or here, without one).
+
+    With BIB_FILE, the owner (the author on the most papers) and the themes, in order, are
+    filled in from it; check them, then run `bibfolio build BIB_FILE`.
+
+    \b
+    Examples:
+      bibfolio init refs.bib
+      bibfolio init refs.bib --templates   # and templates/ to edit
+    """
+    from .load import load
+    from .names import infer_owner
+    from .render import bundled_templates_dir
+    from .scaffold import TEMPLATES_DIRNAME, config_text, copy_templates, write_config
+
+    directory = bib_file.parent if bib_file else Path()
+    owner, themes = None, []
+    if bib_file is not None:
+        entries = load([bib_file], encoding or "utf-8").entries
+        guess = infer_owner(entries)
+        owner = guess.person.name if guess else None
+        themes = list(dict.fromkeys(entry.theme for entry in entries if entry.theme))
+    copied = []
+    if templates:
+        copied = copy_templates(bundled_templates_dir(), directory / TEMPLATES_DIRNAME, force)
+    path = write_config(directory, config_text(owner, themes, templates), force)
+    click.echo(
+        f"Wrote {path}" + (f" and {len(copied)} templates in {copied[0].parent}" if copied else ""),
+        err=True,
+    )
+    if owner:
+        listed = _count(len(themes), "theme", "themes")
+        click.echo(f'Owner set to "{owner}" and {listed} listed: check them.', err=True)
+
+
 def _diagnostics_json(
     bib_files: Sequence[Path], diagnostics: Sequence[Diagnostic], counts: Counter[Severity]
 ) -> str:

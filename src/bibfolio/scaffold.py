@@ -1,0 +1,86 @@
+"""Start a project: a commented ``bibfolio.toml`` and editable copies of the templates."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from .config import CONFIG_FILENAME
+from .errors import BibfolioError
+
+TEMPLATES_DIRNAME = "templates"
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string: JSON's string syntax is a subset of it."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def config_text(owner: str | None, themes: Sequence[str], templates: bool) -> str:
+    """A ``bibfolio.toml`` with every setting explained; defaults are commented out."""
+    owner_line = (
+        f"owner = [{toml_string(owner)}]"
+        if owner
+        else '# owner = ["Your Name"]           # default: the author on the most papers'
+    )
+    theme_lines = "".join(f"  {toml_string(theme)},\n" for theme in themes)
+    themes_block = (
+        f"themes = [\n{theme_lines}]" if themes else '# themes = ["First theme", "Second theme"]'
+    )
+    templates_line = (
+        f"templates = {toml_string(TEMPLATES_DIRNAME)}    # your copies; edit them freely"
+        if templates
+        else '# templates = "templates"        # your templates, overriding the bundled ones'
+    )
+    return f"""\
+# bibfolio settings, read from next to the .bib file. Options on the command line win.
+# Every setting is optional; the commented-out lines show the defaults.
+
+# The site owner as written in the .bib; add name variants such as "L. Zheng" to the list.
+{owner_line}
+
+# Research themes in page order (the `theme` field of each entry); themes not listed follow
+# in order of first appearance, and entries without a theme go last, under `other_theme`.
+{themes_block}
+# other_theme = "Other"
+
+# title = "Publications"          # page heading
+# style = "compact"               # or "full": one citation per paper, with links and BibTeX
+# group_by = "theme"              # or "year" or "type"
+# formats = ["html", "md"]        # also "json" (the page model) and "csl-json"
+# output = "site"                 # folder for publications.*, or "-" for standard output
+# fragment = false                # true: no <html>/<head> and no Markdown title, to embed
+# front_matter = false            # true: Jekyll front matter on the Markdown (academicpages)
+# permalink = "/publications/"    # the permalink in that front matter
+# per_paper = "_publications"     # also one file per paper in this folder...
+# site = "academicpages"          # ...in academicpages' or "hugo"'s layout
+{templates_line}
+# skip_invalid = false            # true: skip entries that cannot be read, with a warning
+# encoding = "utf-8"
+"""
+
+
+def write_config(directory: Path, text: str, force: bool) -> Path:
+    """Write ``bibfolio.toml`` in ``directory``, refusing to replace one unless ``force``."""
+    path = directory / CONFIG_FILENAME
+    if path.exists() and not force:
+        raise BibfolioError("already exists; pass --force to replace it", path)
+    from .output import write_atomic
+
+    write_atomic(path, text)
+    return path
+
+
+def copy_templates(source: Path, destination: Path, force: bool) -> list[Path]:
+    """Copy the bundled templates for editing; existing files are kept unless ``force``."""
+    names = sorted(path.name for path in source.iterdir() if path.is_file())
+    targets = [destination / name for name in names]
+    existing = [path for path in targets if path.exists()]
+    if existing and not force:
+        raise BibfolioError("already exists; pass --force to replace it", existing[0])
+    destination.mkdir(parents=True, exist_ok=True)
+    for name, target in zip(names, targets, strict=True):
+        shutil.copyfile(source / name, target)
+    return targets
