@@ -29,8 +29,9 @@ from pylatexenc.macrospec import LatexContextDb, MacroSpec
 
 from .model import Span
 
-# Text without these characters reads the same before and after decoding, so skip the parser.
-_LATEX_SPECIALS = re.compile(r"[\\{}~$%&-]")
+# Text without these reads the same before and after decoding, so it skips the parser (a
+# single hyphen is plain text; "--", "---" and TeX quotes are ligatures).
+_LATEX_SPECIALS = re.compile(r"[\\{}~$%&]|--|``|''|[?!]`")
 _WHITESPACE = re.compile(r"[ \t\r\n]+")
 # A bare "&" is a LaTeX error that BibTeX lets through; people mean the character.
 _BARE_AMPERSAND = re.compile(r"(?<!\\)&")
@@ -79,11 +80,13 @@ def _parser_context() -> LatexContextDb:
     return context
 
 
+@lru_cache(maxsize=1 << 16)
 def to_spans(latex: str) -> tuple[Span, ...]:
     """Decode LaTeX into styled spans, white space folded.
 
     ``M{\\"u}ller -- \\emph{fast} $O(n^2)$`` gives ``Müller – `` and ``fast`` (em) and
-    ``O(n^2)`` (math).
+    ``O(n^2)`` (math). Cached: venues and names repeat across a bibliography, and the
+    result is immutable.
     """
     if not _LATEX_SPECIALS.search(latex):
         text = _WHITESPACE.sub(" ", latex).strip()

@@ -7,6 +7,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from bibtexparser.middlewares.names import (
     parse_single_name_into_parts,
@@ -32,9 +33,16 @@ class AuthorList:
 
 def parse_person(latex_name: str, is_cofirst: bool = False) -> Person:
     """Split one BibTeX name (``von Last, Jr, First`` or ``First von Last``) into a Person."""
-    text = latex_name.strip()
-    if text.endswith(COFIRST_MARK):
-        text, is_cofirst = text[: -len(COFIRST_MARK)].rstrip(), True
+    person = _parse_name(latex_name.strip())
+    return replace(person, is_cofirst=True) if is_cofirst and not person.is_cofirst else person
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_name(text: str) -> Person:
+    """The cached part of ``parse_person``: the same names recur on many papers."""
+    is_cofirst = text.endswith(COFIRST_MARK)
+    if is_cofirst:
+        text = text[: -len(COFIRST_MARK)].rstrip()
     parts = parse_single_name_into_parts(text, strict=False)
     first, von, last, jr = (
         to_unicode(" ".join(words)) for words in (parts.first, parts.von, parts.last, parts.jr)
@@ -120,12 +128,17 @@ def same_person(a: Person, b: Person) -> bool:
 def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entry, ...]:
     """Return the entries with ``is_owner`` set on every author matching one of ``owners``."""
 
+    # Each distinct name is compared with the owners once, however many papers it is on.
+    is_owner: dict[tuple[str, str, str], bool] = {}
+
+    def mark(person: Person) -> Person:
+        name = (person.first, person.von, person.last)
+        if name not in is_owner:
+            is_owner[name] = any(same_person(person, owner) for owner in owners)
+        return replace(person, is_owner=True) if is_owner[name] else person
+
     def with_owner(entry: Entry) -> Entry:
-        authors = tuple(
-            replace(person, is_owner=any(same_person(person, owner) for owner in owners))
-            for person in entry.authors
-        )
-        return replace(entry, authors=authors)
+        return replace(entry, authors=tuple(mark(person) for person in entry.authors))
 
     return tuple(with_owner(entry) for entry in entries)
 
