@@ -59,6 +59,9 @@ def _split_concatenation(raw: str) -> list[str]:
     Each returned token is stripped; a braced or quoted token keeps its delimiters so the
     caller can tell a literal from a macro name.
     """
+    if "#" not in raw:  # the common case: one token, no need to scan character by character
+        stripped = raw.strip()
+        return [stripped] if stripped else []
     tokens: list[str] = []
     current: list[str] = []
     depth = 0
