@@ -37,6 +37,6 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert test_command.group(0) in ci_script.splitlines()
 
 
-def test_readme_screenshot_exists() -> None:
+def test_readme_images_exist() -> None:
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):
         assert (REPO_ROOT / image).is_file(), image
