@@ -66,9 +66,10 @@ NOT_INHERITED = ADDRESS_FIELDS | {
 }
 # What a child's field is called when it comes from the parent's title (BibTeX/biblatex).
 PARENT_TITLE_AS = "booktitle"
-# Fields only bibfolio reads, left out of the BibTeX shown to readers.
+# Fields only bibfolio reads, left out of the BibTeX shown to readers (author+an stays: it is
+# biblatex's, and it carries the equal-contribution marks).
 BIBFOLIO_FIELDS = frozenset(
-    {"theme", "abbr", "role", "selected", "author+an", "crossref", "xdata", "code", "slides"}
+    {"theme", "abbr", "role", "selected", "crossref", "xdata", "code", "slides"}
     | {"video", "poster", "website", "pdf"}
 )
 TRUE_WORDS = frozenset({"true", "yes", "1"})
