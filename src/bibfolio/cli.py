@@ -22,6 +22,7 @@ from .config import (
     make_config,
 )
 from .errors import BibfolioError, Diagnostic, Severity
+from .serve import serve
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 CHECK_EXIT = {"clean": 0, "problems": 1, "could not run": 2}
@@ -318,3 +319,6 @@ def _join(names: Sequence[str]) -> str:
 
 def _count(number: int, singular: str, plural: str) -> str:
     return f"{number} {singular if number == 1 else plural}"
+
+
+main.add_command(serve)

@@ -25,15 +25,17 @@ from .errors import BibfolioError, Diagnostic
 if TYPE_CHECKING:
     # Imported where used: `bibfolio --help` must not pay for http.server, socket or watchfiles.
     from http.server import ThreadingHTTPServer
+    from types import FrameType
 
     from watchfiles import Change
 
     from .names import InferredOwner
 
-# A preview is always the whole page, in both formats; nothing is written.
-SERVED_SETTINGS: dict[str, Any] = {"formats": ("html", "md"), "fragment": False}
+# A preview is always the whole page, as HTML and Markdown; nothing is written.
+SERVED_FORMATS: tuple[str, ...] = ("html", "md")
+SERVED_SETTINGS: dict[str, Any] = {"formats": SERVED_FORMATS, "fragment": False}
 # URL path → the format served there.
-ROUTES: dict[str, str] = {"/": "html", **{f"/{name}": fmt for fmt, name in OUTPUT_NAMES.items()}}
+ROUTES: dict[str, str] = {"/": "html", **{f"/{OUTPUT_NAMES[fmt]}": fmt for fmt in SERVED_FORMATS}}
 CONTENT_TYPES: dict[str, str] = {
     "html": "text/html; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
@@ -347,12 +349,14 @@ def server_url(host: str, port: int) -> str:
 )
 @click.option(
     "--host",
+    metavar="ADDRESS",
     default="127.0.0.1",
     show_default=True,
     help="Address to listen on; 0.0.0.0 shows the page to other machines too.",
 )
 @click.option(
     "--port",
+    metavar="PORT",
     type=click.IntRange(0, 65535),
     default=8000,
     show_default=True,
@@ -388,9 +392,30 @@ def serve(
     # bibtexparser logs each block it cannot read; bibfolio reports those itself, once.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     try:
-        _serve(LivePage(bib_files, config_file, options), host, port, open_browser)
+        with _stop_on_sigterm():
+            _serve(LivePage(bib_files, config_file, options), host, port, open_browser)
     except KeyboardInterrupt:
         click.echo("Stopped.", err=True)
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """Make ``kill PID`` stop the server the way Ctrl-C does: cleanly, with exit status 0."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _serve(live: LivePage, host: str, port: int, open_browser: bool) -> None:
