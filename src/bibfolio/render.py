@@ -53,7 +53,10 @@ def escape_html(value: Any) -> Markup:
     """HTML-escape text, braces included (see ``_BRACE_ENTITIES``); ``Markup`` is kept."""
     if isinstance(value, Markup):
         return value
-    return Markup(str(escape(value)).translate(_BRACES_TO_ENTITIES))
+    escaped = escape(value)
+    if "{" in escaped or "}" in escaped:
+        return Markup(str(escaped).translate(_BRACES_TO_ENTITIES))
+    return escaped
 
 
 def html_url(address: str) -> str:
