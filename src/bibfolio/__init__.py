@@ -16,6 +16,7 @@ if TYPE_CHECKING:
         output_files,
         per_paper_files,
         render_documents,
+        stream_documents,
         write_files,
     )
     from .config import Config, make_config
@@ -27,6 +28,7 @@ _EXPORTS = {
     "BuildResult": "build",
     "build_page": "build",
     "render_documents": "build",
+    "stream_documents": "build",
     "output_files": "build",
     "per_paper_files": "build",
     "write_files": "build",
@@ -55,6 +57,7 @@ __all__ = [
     "output_files",
     "per_paper_files",
     "render_documents",
+    "stream_documents",
     "write_files",
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,7 +14,7 @@ from .group import group_page
 from .load import Bibliography, load
 from .model import Entry, Page, Person
 from .names import InferredOwner, infer_owner, mark_owner, parse_person
-from .output import write_atomic
+from .output import Text, write_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +86,8 @@ def build_page(bib_paths: Sequence[Path], config: Config) -> BuildResult:
     return BuildResult(page, warnings, analysis.inferred_owner)
 
 
-def render_documents(page: Page, config: Config) -> dict[str, str]:
-    """Render the page in every configured format, before anything is written."""
+def stream_documents(page: Page, config: Config) -> dict[str, Text]:
+    """The page in every configured format; templates stream, so write them as they come."""
     # Jinja2 and the exporters load only when something is rendered.
     from .export import page_to_csl_json, page_to_json
     from .render import Renderer
@@ -94,18 +95,23 @@ def render_documents(page: Page, config: Config) -> dict[str, str]:
 
     data_exports = {"json": page_to_json, "csl-json": page_to_csl_json}
     renderer = Renderer(config.templates)
-    documents = {}
+    documents: dict[str, Text] = {}
     for fmt in config.formats:
         if fmt in data_exports:
             documents[fmt] = data_exports[fmt](page)
         elif fmt == "md" and config.front_matter:
             # The page layout shows the title from the front matter, so no "# Title" line.
-            body = renderer.render(page, fmt, config.style, fragment=True)
+            body = renderer.stream(page, fmt, config.style, fragment=True)
             front_matter = academicpages_page_front_matter(page.title, config.permalink)
-            documents[fmt] = f"{front_matter}\n{body}"
+            documents[fmt] = itertools.chain([front_matter, "\n"], body)
         else:
-            documents[fmt] = renderer.render(page, fmt, config.style, config.fragment)
+            documents[fmt] = renderer.stream(page, fmt, config.style, config.fragment)
     return documents
+
+
+def render_documents(page: Page, config: Config) -> dict[str, str]:
+    """The page in every configured format, each as one string."""
+    return {fmt: "".join(text) for fmt, text in stream_documents(page, config).items()}
 
 
 def per_paper_files(page: Page, config: Config) -> dict[Path, str]:
@@ -119,13 +125,11 @@ def per_paper_files(page: Page, config: Config) -> dict[Path, str]:
     return {directory / name: text for name, text in site_exports[config.site](page).items()}
 
 
-def output_files(documents: Mapping[str, str], output_dir: Path) -> dict[Path, str]:
+def output_files(documents: Mapping[str, Text], output_dir: Path) -> dict[Path, Text]:
     """Where each rendered format goes: ``publications.html``, ... in ``output_dir``."""
     return {output_dir / OUTPUT_NAMES[fmt]: text for fmt, text in documents.items()}
 
 
-def write_files(files: Mapping[Path, str]) -> list[Path]:
-    """Write every file atomically, in order."""
-    for path, text in files.items():
-        write_atomic(path, text)
-    return list(files)
+def write_files(files: Mapping[Path, Text]) -> list[Path]:
+    """Write every file; none replaces its old version until all are written in full."""
+    return write_all(files)

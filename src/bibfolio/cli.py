@@ -162,7 +162,7 @@ def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any)
       bibfolio build refs.bib -s full -f md -o -   # full citations to standard output
       bibfolio build refs.bib --owner "Lianmin Zheng" --owner "L. Zheng"
     """
-    from .build import build_page, output_files, per_paper_files, render_documents, write_files
+    from .build import build_page, output_files, per_paper_files, stream_documents, write_files
 
     config = _config(bib_files, config_file, options)
     if config.output == STDOUT and len(config.formats) != 1:
@@ -177,13 +177,14 @@ def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any)
             f"{guess.papers} of {guess.total} papers (set it with --owner or in bibfolio.toml)",
             err=True,
         )
-    documents = render_documents(result.page, config)
+    documents = stream_documents(result.page, config)
     papers = per_paper_files(result.page, config)
     to_stdout = config.output == STDOUT
+    # Standard output gets the whole text or nothing, like a file.
+    text = "".join(next(iter(documents.values()))) if to_stdout else ""
     files = {} if to_stdout else output_files(documents, Path(config.output))
     written = write_files({**files, **papers})
-    if to_stdout:
-        click.echo(next(iter(documents.values())), nl=False)
+    click.echo(text, nl=False)
     names = [str(path) for path in written if path not in papers]
     if papers:
         names.append(f"{_count(len(papers), 'file', 'files')} in {config.per_paper}")

@@ -1,12 +1,17 @@
-"""Write rendered documents: atomically to files, or to standard output."""
+"""Write rendered documents atomically: every file appears whole, or not at all."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .errors import BibfolioError
+
+# A document is its text, or its text in pieces as a renderer streams it.
+Text = str | Iterable[str]
 
 
 def _umask() -> int:
@@ -16,23 +21,56 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half.
+def _stage(path: Path, text: Text, created: list[Path]) -> Path:
+    """Write ``text`` to a temporary file beside ``path`` (so the final move is a rename).
 
-    The temporary file lives in the same directory, so the final replace is a rename.
+    Directories it has to create are added to ``created``, so a failure can remove them.
     """
+    missing = [parent for parent in (path.parent, *path.parent.parents) if not parent.exists()]
+    for directory in reversed(missing):
+        directory.mkdir()
+        created.append(directory)
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = Path(name)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        temporary = Path(name)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-            # mkstemp makes the file private; a published page must be readable like any file.
-            temporary.chmod(0o666 & ~_umask())
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            handle.writelines([text] if isinstance(text, str) else text)
+        # mkstemp makes the file private; a published page must be readable like any file.
+        temporary.chmod(0o666 & ~_umask())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def write_all(files: Mapping[Path, Text]) -> list[Path]:
+    """Write every file, then move them all into place.
+
+    Nothing is replaced until every document has been written in full, so an error while
+    rendering or writing any of them leaves all the old files as they were.
+    """
+    staged: list[tuple[Path, Path]] = []
+    created: list[Path] = []
+    current: Path | None = None
+    try:
+        for path, text in files.items():
+            current = path
+            staged.append((_stage(path, text, created), path))
+        for temporary, path in staged:
+            current = path
             temporary.replace(path)
-        except BaseException:
+    except BaseException as error:
+        for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
-            raise
-    except OSError as error:
-        raise BibfolioError(f"cannot write file: {error.strerror}", path) from None
+        for directory in reversed(created):
+            with contextlib.suppress(OSError):  # keep the original error, not this one
+                directory.rmdir()
+        if isinstance(error, OSError):
+            raise BibfolioError(f"cannot write file: {error.strerror}", current) from None
+        raise
+    return list(files)
+
+
+def write_atomic(path: Path, text: Text) -> None:
+    """Write one file so that readers see the old file or the new one, never half."""
+    write_all({path: text})

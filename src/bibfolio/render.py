@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,10 @@ def _code_span(text: str) -> str:
     return f"{fence}{padding}{text}{padding}{fence}"
 
 
+# Stands for the body while the page template is rendered (see ``Renderer.stream``).
+_BODY_MARK = Markup("\x00bibfolio-body\x00")
+
+
 class Renderer:
     """Jinja2 environments for HTML and Markdown over one template search path."""
 
@@ -151,16 +156,23 @@ class Renderer:
 
     def render(self, page: Page, fmt: str, style: str, fragment: bool = False) -> str:
         """Render ``<style>.<fmt>``, wrapped in ``page.<fmt>`` unless ``fragment`` is set."""
-        body = self._render(f"{style}.{fmt}", fmt, page=page)
-        if not fragment:
-            body = self._render(f"page.{fmt}", fmt, page=page, body=Markup(body))
-        # One place decides the ending, whatever the templates' own trailing newlines.
-        return body.strip("\n") + "\n"
+        return "".join(self.stream(page, fmt, style, fragment))
 
-    def _render(self, name: str, fmt: str, **context: Any) -> str:
+    def stream(self, page: Page, fmt: str, style: str, fragment: bool = False) -> Iterator[str]:
+        """``render`` in pieces, so a large page is never held in memory whole."""
+        body = self._generate(f"{style}.{fmt}", fmt, page=page)
+        if not fragment:
+            # The page template is rendered around a marker, and the body streamed into it.
+            page_text = "".join(self._generate(f"page.{fmt}", fmt, page=page, body=_BODY_MARK))
+            head, found, tail = page_text.partition(_BODY_MARK)
+            body = itertools.chain([head], body, [tail]) if found else iter([page_text])
+        return _one_final_newline(body)
+
+    def _generate(self, name: str, fmt: str, **context: Any) -> Iterator[str]:
+        """Render a template piece by piece, turning Jinja2's errors into ``TemplateError``."""
         environment = self.environments[fmt]
         try:
-            return environment.get_template(name).render(**context)
+            yield from environment.get_template(name).generate(**context)
         except jinja2.TemplateNotFound as error:
             searched = ", ".join(str(path) for path in self.search_path)
             raise TemplateError(
@@ -174,6 +186,26 @@ class Renderer:
         except jinja2.UndefinedError as error:
             path, line = _template_frame(error)
             raise TemplateError(f"template error: {error.message}", path, line) from None
+
+
+def _one_final_newline(pieces: Iterable[str]) -> Iterator[str]:
+    """Strip leading and trailing newlines and end with exactly one, whatever the templates do.
+
+    Trailing newlines are held back until more text shows they were not the end.
+    """
+    started = False
+    held = ""
+    for piece in pieces:
+        if not started:
+            piece = piece.lstrip("\n")
+            started = bool(piece)
+        # join, not +: adding a str to Markup would escape the str.
+        text = "".join((held, piece))
+        kept = text.rstrip("\n")
+        held = text[len(kept) :]
+        if kept:
+            yield kept
+    yield "\n"
 
 
 def _template_frame(error: BaseException) -> tuple[Path | None, int | None]:
