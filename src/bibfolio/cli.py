@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
@@ -16,17 +16,21 @@ from .config import (
     GROUPINGS,
     SITES,
     STDOUT,
-    STYLES,
     Config,
     find_config_file,
     make_config,
 )
 from .errors import BibfolioError, Diagnostic, Severity
+from .options import (
+    CONTEXT_SETTINGS,
+    bib_files,
+    input_options,
+    skip_invalid_option,
+    style_options,
+)
 from .serve import serve
 
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 CHECK_EXIT = {"clean": 0, "problems": 1, "could not run": 2}
-Command = TypeVar("Command", bound=Callable[..., Any])
 
 
 class _Group(click.Group):
@@ -51,41 +55,12 @@ def main() -> None:
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 
-def _bib_files(command: Command) -> Command:
-    # Not exists=True: the loader reports a missing file as one "file: ..." line, like any other.
-    argument = click.argument("bib_files", nargs=-1, required=True, type=click.Path(path_type=Path))
-    return argument(command)
-
-
-def _input_options(command: Command) -> Command:
-    """The options every command that reads .bib files shares."""
-    options = [
-        click.option(
-            "--owner",
-            multiple=True,
-            metavar="NAME",
-            help='The site owner, e.g. "Lianmin Zheng"; repeat for name variants.  '
-            "[default: the author on the most papers]",
-        ),
-        click.option("--encoding", help="Encoding of the .bib files.  [default: utf-8]"),
-        click.option(
-            "--config",
-            "config_file",
-            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            help="Settings file.  [default: bibfolio.toml next to the first .bib, if any]",
-        ),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
 def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[str, Any]) -> Config:
     return make_config(config_file or find_config_file(list(bib_files)), options)
 
 
 @main.command(short_help="Build publication pages from .bib files.")
-@_bib_files
+@bib_files
 @click.option(
     "-o",
     "--output",
@@ -102,13 +77,7 @@ def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[s
     help="Output format; repeat for several. json is the grouped page model, csl-json the "
     "papers as CSL items (pandoc, Zotero, citeproc-js).  [default: html and md]",
 )
-@click.option(
-    "-s",
-    "--style",
-    metavar="NAME",
-    help=f"Page style: {' or '.join(STYLES)}, or your own NAME.html / NAME.md in --templates.  "
-    "[default: compact]",
-)
+@style_options
 @click.option(
     "--fragment/--page",
     default=None,
@@ -120,7 +89,6 @@ def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[s
     type=click.Choice(GROUPINGS),
     help="Group papers by research theme, by year or by type.  [default: theme]",
 )
-@click.option("--title", help="Page title.  [default: Publications]")
 @click.option(
     "--front-matter/--no-front-matter",
     default=None,
@@ -141,17 +109,8 @@ def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[s
     help="Layout of --per-paper files: academicpages' _publications/ or Hugo page bundles "
     "(content/publication/).  [default: academicpages]",
 )
-@click.option(
-    "--templates",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Directory of templates that override the bundled ones by file name.",
-)
-@click.option(
-    "--skip-invalid/--strict",
-    default=None,
-    help="Skip entries that cannot be read, with a warning each, instead of failing.",
-)
-@_input_options
+@skip_invalid_option
+@input_options
 def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any) -> None:
     """Build the publication page from BIB_FILES (read in order, sharing @string macros).
 
@@ -199,7 +158,7 @@ def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any)
 
 
 @main.command(short_help="Check .bib files for problems.")
-@_bib_files
+@bib_files
 @click.option(
     "--format",
     "output_format",
@@ -208,7 +167,7 @@ def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any)
     show_default=True,
     help="text: one `file:line: severity: message [code]` line per problem; json: for CI.",
 )
-@_input_options
+@input_options
 def check(
     bib_files: tuple[Path, ...], config_file: Path | None, output_format: str, **options: Any
 ) -> None:

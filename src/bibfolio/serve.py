@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import click
 
-from .config import CONFIG_FILENAME, OUTPUT_NAMES, STYLES, find_config_file, make_config
+from .config import CONFIG_FILENAME, OUTPUT_NAMES, find_config_file, make_config
 from .errors import BibfolioError, Diagnostic
+from .options import CONTEXT_SETTINGS, bib_files, input_options, skip_invalid_option, style_options
 
 if TYPE_CHECKING:
     # Imported where used: `bibfolio --help` must not pay for http.server, socket or watchfiles.
@@ -42,7 +43,6 @@ CONTENT_TYPES: dict[str, str] = {
 }
 NOT_FOUND = "Not found: the page is at / (and its Markdown at /publications.md).\n"
 NOT_BUILT = "The page has not been built yet.\n"
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,40 +313,10 @@ def server_url(host: str, port: int) -> str:
     short_help="Preview the page in a browser, rebuilt on every save.",
     context_settings=CONTEXT_SETTINGS,
 )
-# Not exists=True: the loader reports a missing file as one "file: ..." line, like `build`.
-@click.argument("bib_files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-s",
-    "--style",
-    metavar="NAME",
-    help=f"Page style: {' or '.join(STYLES)}, or your own NAME.html / NAME.md in --templates.  "
-    "[default: compact]",
-)
-@click.option("--title", help="Page title.  [default: Publications]")
-@click.option(
-    "--templates",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Directory of templates that override the bundled ones by file name.",
-)
-@click.option(
-    "--skip-invalid/--strict",
-    default=None,
-    help="Skip entries that cannot be read, with a warning each, instead of failing.",
-)
-@click.option(
-    "--owner",
-    multiple=True,
-    metavar="NAME",
-    help='The site owner, e.g. "Lianmin Zheng"; repeat for name variants.  '
-    "[default: the author on the most papers]",
-)
-@click.option("--encoding", help="Encoding of the .bib files.  [default: utf-8]")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Settings file.  [default: bibfolio.toml next to the first .bib, if any]",
-)
+@bib_files
+@style_options
+@skip_invalid_option
+@input_options
 @click.option(
     "--host",
     metavar="ADDRESS",
