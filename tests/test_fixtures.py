@@ -140,9 +140,12 @@ def test_problems_are_all_reported() -> None:
     assert sorted(set(codes)) == sorted({
         "missing-field", "single-use-theme", "annotation-range", "unknown-role", "unsafe-link",
         "malformed-doi", "malformed-arxiv", "no-theme", "duplicate-paper", "bad-year",
+        "duplicate-field",
     })  # fmt: skip
     assert codes.count("duplicate-paper") == 3  # same DOI, same arXiv id, same title
     assert codes.count("unsafe-link") == 3  # javascript:, data:, " JaVaScRiPt:"
+    text = md("problems.bib")
+    assert "The First Title Wins" in text and "The Second Title Loses" not in text
 
 
 def test_hostile_text_stays_text() -> None:

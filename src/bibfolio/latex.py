@@ -32,6 +32,9 @@ from .model import Span
 # Text without these reads the same before and after decoding, so it skips the parser (a
 # single hyphen is plain text; "--", "---" and TeX quotes are ligatures).
 _LATEX_SPECIALS = re.compile(r"[\\{}~$%&]|--|``|''|[?!]`")
+# Text whose only LaTeX is case-protecting braces ("{SGLang}: {GPU}s") just loses the braces.
+_ONLY_BRACES = re.compile(r"[^\\~$%&]*")
+_LIGATURES = re.compile(r"--|``|''|[?!]`")
 _WHITESPACE = re.compile(r"[ \t\r\n]+")
 # A bare "&" is a LaTeX error that BibTeX lets through; people mean the character.
 _BARE_AMPERSAND = re.compile(r"(?<!\\)&")
@@ -80,16 +83,17 @@ def _parser_context() -> LatexContextDb:
     return context
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=4096)
 def to_spans(latex: str) -> tuple[Span, ...]:
     """Decode LaTeX into styled spans, white space folded.
 
     ``M{\\"u}ller -- \\emph{fast} $O(n^2)$`` gives ``Müller – `` and ``fast`` (em) and
-    ``O(n^2)`` (math). Cached: venues and names repeat across a bibliography, and the
-    result is immutable.
+    ``O(n^2)`` (math). Cached (a few thousand values): venues and names repeat across a
+    bibliography, and the result is immutable.
     """
-    if not _LATEX_SPECIALS.search(latex):
-        text = _WHITESPACE.sub(" ", latex).strip()
+    special = _LATEX_SPECIALS.search(latex)
+    if not special or (_ONLY_BRACES.fullmatch(latex) and not _LIGATURES.search(latex)):
+        text = _WHITESPACE.sub(" ", latex.replace("{", "").replace("}", "")).strip()
         return (Span(text),) if text else ()
     text = _BARE_AMPERSAND.sub(r"\\&", latex)
     walker = LatexWalker(text, latex_context=_parser_context(), tolerant_parsing=True)

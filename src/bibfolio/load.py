@@ -137,6 +137,20 @@ class _Reader:
                 self.macros[block.key.lower()] = self.value(block.value, path, line)
             elif isinstance(block, bib.Entry):
                 self.add_record(block, path, line, lines)
+            elif isinstance(block, bib.DuplicateFieldKeyBlock) and isinstance(
+                block.ignore_error_block, bib.Entry
+            ):
+                # BibTeX warns about a repeated field and uses its first value; so do we.
+                names = ", ".join(sorted(block.duplicate_keys))
+                entry = block.ignore_error_block
+                self.report(
+                    Severity.WARNING,
+                    "duplicate-field",
+                    f'"{entry.key}" repeats {names}; the first value is used',
+                    path,
+                    line,
+                )
+                self.add_record(entry, path, line, lines)
             elif isinstance(block, bib.ParsingFailedBlock):
                 code = "duplicate-key" if isinstance(block, bib.DuplicateBlockKeyBlock) else ""
                 self.report(
@@ -217,7 +231,11 @@ class _Reader:
                 path,
                 line,
             )
-        fields = {f.key.lower(): self.value(f.value, path, _line(f) or line) for f in block.fields}
+        fields: dict[str, str] = {}
+        for item in block.fields:  # the first of repeated fields wins, as in BibTeX
+            name = item.key.lower()
+            if name not in fields:
+                fields[name] = self.value(item.value, path, _line(item) or line)
         self.records[block.key] = Record(
             block.key, block.entry_type.lower(), fields, path, line, block.raw or ""
         )

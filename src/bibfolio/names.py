@@ -37,7 +37,7 @@ def parse_person(latex_name: str, is_cofirst: bool = False) -> Person:
     return replace(person, is_cofirst=True) if is_cofirst and not person.is_cofirst else person
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=4096)
 def _parse_name(text: str) -> Person:
     """The cached part of ``parse_person``: the same names recur on many papers."""
     is_cofirst = text.endswith(COFIRST_MARK)
