@@ -193,8 +193,13 @@ def test_json_is_deterministic_utf8_text_with_one_final_newline() -> None:
 # --- CSL-JSON ---------------------------------------------------------------------------------
 
 
-def paper(entry_type: str, venue: str = "", links: tuple[Link, ...] = ()) -> Entry:
-    return Entry("k", Kind.PAPER, entry_type, "T", "L", venue=venue, links=links)
+def paper(
+    entry_type: str, venue: str = "", links: tuple[Link, ...] = (), preprint: bool = False
+) -> Entry:
+    """An entry as load.py makes it; ``preprint`` is its is_preprint (the page's label)."""
+    return Entry(
+        "k", Kind.PAPER, entry_type, "T", "L", venue=venue, links=links, is_preprint=preprint
+    )
 
 
 ARXIV = (Link("arxiv", "https://arxiv.org/abs/2201.12023"),)
@@ -206,10 +211,18 @@ ARXIV = (Link("arxiv", "https://arxiv.org/abs/2201.12023"),)
         pytest.param(paper("article", "Journal of X"), "article-journal", id="article"),
         pytest.param(paper("inproceedings", "Proc. OSDI"), "paper-conference", id="inproc"),
         pytest.param(paper("inproceedings", "OSDI", ARXIV), "paper-conference", id="inproc-arxiv"),
-        pytest.param(paper("misc", "arXiv preprint arXiv:2201.12023"), "article", id="misc-arxiv"),
-        pytest.param(paper("misc", "", ARXIV), "article", id="misc-eprint-only"),
-        pytest.param(paper("online", "", ARXIV), "article", id="online-arxiv"),
-        pytest.param(paper("article", "arXiv preprint arXiv:1"), "article", id="scholar-preprint"),
+        pytest.param(
+            paper("misc", "arXiv preprint arXiv:2201.12023", preprint=True),
+            "article",
+            id="misc-arxiv",
+        ),
+        pytest.param(paper("misc", "", ARXIV, preprint=True), "article", id="misc-eprint-only"),
+        pytest.param(paper("online", "", ARXIV, preprint=True), "article", id="online-arxiv"),
+        pytest.param(
+            paper("article", "arXiv preprint arXiv:1", preprint=True),
+            "article",
+            id="scholar-preprint",
+        ),
         pytest.param(paper("misc", "Blog"), "document", id="misc"),
         pytest.param(paper("online", "Blog"), "webpage", id="online"),
         pytest.param(paper("book"), "book", id="book"),

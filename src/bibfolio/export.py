@@ -6,8 +6,7 @@ import json
 from typing import Any
 from urllib.parse import unquote
 
-from .labels import is_preprint
-from .model import Entry, Kind, Link, Page, Person
+from .model import Entry, Link, Page, Person
 
 # Versioned identifier of the JSON written by ``page_to_json``; docs/json-schema.json has this
 # ``$id``. Adding a field keeps version 1; removing one or changing its meaning makes it 2.
@@ -139,8 +138,8 @@ def csl_item(entry: Entry) -> dict[str, Any]:
 
 
 def csl_type(entry: Entry) -> str:
-    """The CSL item type: preprints are "article", else from the BibTeX entry type."""
-    if entry.kind is Kind.PAPER and is_preprint(entry.venue, has_eprint=_has_arxiv(entry)):
+    """The CSL item type: preprints (as the page labels them) are "article", else by type."""
+    if entry.is_preprint:
         return CSL_PREPRINT_TYPE
     return CSL_TYPES.get(entry.entry_type, CSL_DEFAULT_TYPE)
 
@@ -168,10 +167,6 @@ def bare_doi(entry: Entry) -> str | None:
         if link.kind == "doi" and link.href.startswith(_DOI_PREFIX):
             return unquote(link.href[len(_DOI_PREFIX) :])
     return None
-
-
-def _has_arxiv(entry: Entry) -> bool:
-    return any(link.kind == "arxiv" for link in entry.links)
 
 
 def _dump(data: object) -> str:
