@@ -131,14 +131,21 @@ def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entr
     # Each distinct name is compared with the owners once, however many papers it is on.
     is_owner: dict[tuple[str, str, str], bool] = {}
 
-    def mark(person: Person) -> Person:
+    def owned(person: Person) -> bool:
         name = (person.first, person.von, person.last)
         if name not in is_owner:
             is_owner[name] = any(same_person(person, owner) for owner in owners)
-        return replace(person, is_owner=True) if is_owner[name] else person
+        return is_owner[name]
 
     def with_owner(entry: Entry) -> Entry:
-        return replace(entry, authors=tuple(mark(person) for person in entry.authors))
+        marks = [owned(person) for person in entry.authors]
+        if not any(marks):
+            return entry
+        authors = tuple(
+            replace(person, is_owner=True) if mark else person
+            for person, mark in zip(entry.authors, marks, strict=True)
+        )
+        return replace(entry, authors=authors)
 
     return tuple(with_owner(entry) for entry in entries)
 
