@@ -58,6 +58,16 @@ def analyse(bib_paths: Sequence[Path], config: Config) -> Analysis:
     return Analysis(bibliography, entries, tuple(diagnostics), owners, inferred)
 
 
+def owner_note(guess: InferredOwner | None) -> str | None:
+    """What to tell the user when the owner was guessed, or None when it was given."""
+    if guess is None:
+        return None
+    return (
+        f'note: no owner given; assuming "{guess.person.name}", an author of '
+        f"{guess.papers} of {guess.total} papers (set it with --owner or in bibfolio.toml)"
+    )
+
+
 def build_page(bib_paths: Sequence[Path], config: Config) -> BuildResult:
     """Read the .bib files and group them into a page.
 

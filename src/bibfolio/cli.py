@@ -121,7 +121,14 @@ def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any)
       bibfolio build refs.bib -s full -f md -o -   # full citations to standard output
       bibfolio build refs.bib --owner "Lianmin Zheng" --owner "L. Zheng"
     """
-    from .build import build_page, output_files, per_paper_files, stream_documents, write_files
+    from .build import (
+        build_page,
+        output_files,
+        owner_note,
+        per_paper_files,
+        stream_documents,
+        write_files,
+    )
 
     config = _config(bib_files, config_file, options)
     if config.output == STDOUT and len(config.formats) != 1:
@@ -129,13 +136,9 @@ def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any)
     result = build_page(bib_files, config)
     for warning in result.warnings:
         click.echo(str(warning), err=True)
-    if result.inferred_owner is not None:
-        guess = result.inferred_owner
-        click.echo(
-            f'note: no owner given; assuming "{guess.person.name}", an author of '
-            f"{guess.papers} of {guess.total} papers (set it with --owner or in bibfolio.toml)",
-            err=True,
-        )
+    note = owner_note(result.inferred_owner)
+    if note:
+        click.echo(note, err=True)
     documents = stream_documents(result.page, config)
     papers = per_paper_files(result.page, config)
     to_stdout = config.output == STDOUT

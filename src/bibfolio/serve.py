@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
     from watchfiles import Change
 
-    from .names import InferredOwner
 
 # A preview is always the whole page, as HTML and Markdown; nothing is written.
 SERVED_FORMATS: tuple[str, ...] = ("html", "md")
@@ -75,7 +74,8 @@ def build_preview(
 
     The settings file is looked for on every build, so creating or fixing it takes effect.
     """
-    from .build import build_page, render_documents  # bibtexparser and Jinja2 load here.
+    # bibtexparser and Jinja2 load here.
+    from .build import build_page, owner_note, render_documents
 
     start = time.perf_counter()
     settings = {**options, **SERVED_SETTINGS}
@@ -86,19 +86,9 @@ def build_preview(
         documents=documents,
         entries=len(result.page.entries),
         warnings=result.warnings,
-        owner_note=_owner_note(result.inferred_owner),
+        owner_note=owner_note(result.inferred_owner),
         templates=config.templates,
         seconds=time.perf_counter() - start,
-    )
-
-
-def _owner_note(guess: InferredOwner | None) -> str | None:
-    """The note ``bibfolio build`` prints when it had to guess the owner."""
-    if guess is None:
-        return None
-    return (
-        f'note: no owner given; assuming "{guess.person.name}", an author of '
-        f"{guess.papers} of {guess.total} papers (set it with --owner or in bibfolio.toml)"
     )
 
 
