@@ -28,8 +28,11 @@ _BRACES_TO_ENTITIES = {ord(char): entity for char, entity in _BRACE_ENTITIES.ite
 # Text that would start a list item if it landed at the start of a line: "1. ", "2) ", "- ".
 _MD_ORDERED_ITEM = re.compile(r"^(\s*\d+)(?=[.)](?:\s|$))")
 _MD_BULLET_ITEM = re.compile(r"^(\s*)(?=[-+](?:\s|$))")
-# Characters that end or break a Markdown link destination.
-_MD_URL_UNSAFE = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"}
+# Characters that end or break a Markdown link destination, and Liquid's "{{" / "{%".
+_MD_URL_UNSAFE = {
+    **{" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", '"': "%22"},
+    **{"{": "%7B", "}": "%7D"},
+}
 
 
 def bundled_templates_dir() -> Path:

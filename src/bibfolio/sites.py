@@ -11,7 +11,7 @@ from typing import Any
 
 from .export import bare_doi, csl_type
 from .model import Entry, Kind, Page
-from .render import escape_md
+from .render import escape_md, md_url
 
 # --- YAML front matter ------------------------------------------------------------------------
 
@@ -204,16 +204,8 @@ def _link(entry: Entry, kind: str) -> str | None:
     return next((link.href for link in entry.links if link.kind == kind), None)
 
 
-# Characters that end or break a Markdown link destination, and Liquid's "{{" / "{%".
-_MD_URL_UNSAFE = {
-    **{" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", '"': "%22"},
-    **{"{": "%7B", "}": "%7D"},
-}
-
-
 def _md_link(label: str, href: str) -> str:
-    target = "".join(_MD_URL_UNSAFE.get(char, char) for char in href)
-    return f"[{escape_md(label)}]({target})"
+    return f"[{escape_md(label)}]({md_url(href)})"
 
 
 # --- Citations --------------------------------------------------------------------------------
