@@ -40,3 +40,13 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_readme_images_exist() -> None:
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):
         assert (REPO_ROOT / image).is_file(), image
+
+
+def test_readme_library_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    section = README.split("## Library use", 1)[1]
+    example = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert example is not None
+    monkeypatch.chdir(REPO_ROOT)  # the example reads refs.bib from the current directory
+    namespace: dict[str, object] = {}
+    exec(example.group(1), namespace)
+    assert "Alpa" in str(namespace["markdown"])
