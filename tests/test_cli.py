@@ -316,33 +316,27 @@ def test_python_dash_m_bibfolio_runs_the_cli() -> None:
 # --- errors -------------------------------------------------------------------------------
 
 
-def test_unclosed_brace_is_one_error_line_with_file_and_line(
-    runner: CliRunner, tmp_path: Path
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        pytest.param(
+            "unclosed_brace.bib",
+            ["unclosed_brace.bib:7:", "@article{broken", "--skip-invalid"],
+            id="unclosed-brace",
+        ),
+        pytest.param("duplicate_key.bib", ["duplicate_key.bib:7:", '"same"'], id="duplicate-key"),
+        pytest.param(
+            "latin1.bib", ["latin1.bib:2:", "--encoding latin-1"], id="latin1-suggests-encoding"
+        ),
+    ],
+)
+def test_broken_bib_is_one_error_line_with_file_line_and_advice(
+    runner: CliRunner, tmp_path: Path, name: str, expected: list[str]
 ) -> None:
     out = tmp_path / "out"
-    result = invoke(runner, "build", BROKEN_DIR / "unclosed_brace.bib", "-o", out)
-    line = assert_one_error_line(result)
-    assert "unclosed_brace.bib:7:" in line
-    assert "@article{broken" in line
-    assert "--skip-invalid" in line
-    assert not out.exists()
-
-
-def test_duplicate_key_names_file_line_and_key(runner: CliRunner, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    result = invoke(runner, "build", BROKEN_DIR / "duplicate_key.bib", "-o", out)
-    line = assert_one_error_line(result)
-    assert "duplicate_key.bib:7:" in line
-    assert '"same"' in line
-    assert not out.exists()
-
-
-def test_latin1_file_suggests_encoding_option(runner: CliRunner, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    result = invoke(runner, "build", BROKEN_DIR / "latin1.bib", "-o", out)
-    line = assert_one_error_line(result)
-    assert "latin1.bib:2:" in line
-    assert "--encoding latin-1" in line
+    line = assert_one_error_line(invoke(runner, "build", BROKEN_DIR / name, "-o", out))
+    for fragment in expected:
+        assert fragment in line
     assert not out.exists()
 
 
