@@ -64,9 +64,9 @@ def test_undefined_name_names_template_file_and_line(tmp_path: Path) -> None:
     assert "no_such_field" in caught.value.message
 
 
-def test_override_can_replace_one_block_of_a_style(tmp_path: Path) -> None:
-    (tmp_path / "full.md").write_text(
-        '{% extends "default/full.md" %}{% block links %} (links hidden){% endblock %}',
+def test_override_can_replace_one_block_of_an_entry_template(tmp_path: Path) -> None:
+    (tmp_path / "full-entry.md").write_text(
+        '{% extends "default/full-entry.md" %}{% block links %} (links hidden){% endblock %}',
         encoding="utf-8",
     )
     small = Path(__file__).parent / "data" / "small.bib"

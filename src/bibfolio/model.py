@@ -101,6 +101,9 @@ class Entry:
     url: str | None = None
     path: Path | None = None
     line: int | None = None
+    # A hash of everything the entry was made from (its fields as read, and the owner); two
+    # entries with the same non-empty digest are equal but for path and line. "" when unknown.
+    digest: str = ""
 
     @property
     def is_first_author(self) -> bool:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from markupsafe import Markup, escape
 
 from .errors import TemplateError
 from .links import safe_href
-from .model import Page, Span
+from .model import Entry, Page, Span
 
 # Characters that would start Markdown syntax inside text; "<", ">" and "&" become entities
 # so that raw HTML in a title stays text in every Markdown engine.
@@ -134,9 +135,19 @@ _BODY_MARK = Markup("\x00bibfolio-body\x00")
 
 
 class Renderer:
-    """Jinja2 environments for HTML and Markdown over one template search path."""
+    """Jinja2 environments for HTML and Markdown over one template search path.
 
-    def __init__(self, templates_dir: Path | None = None) -> None:
+    Each entry is rendered on its own through ``<style>-entry.<fmt>`` (see ``stream``). When
+    ``fragments`` is given, an entry's output is kept there under a key made of the entry's
+    ``digest``, the templates' contents and what the page template passed in; an unchanged
+    entry is then never rendered twice, even across builds when the mapping is persisted.
+    """
+
+    def __init__(
+        self,
+        templates_dir: Path | None = None,
+        fragments: MutableMapping[str, str] | None = None,
+    ) -> None:
         bundled = jinja2.FileSystemLoader(bundled_templates_dir())
         user = [jinja2.FileSystemLoader(templates_dir)] if templates_dir else []
         self.search_path = [*([templates_dir] if templates_dir else []), bundled_templates_dir()]
@@ -156,6 +167,8 @@ class Renderer:
         }
         self.environments["html"].filters.update(url=html_url, rich=html_rich)
         self.environments["md"].filters.update(url=md_url, rich=md_rich)
+        self.fragments = fragments
+        self._templates_digest: str | None = None
 
     def render(self, page: Page, fmt: str, style: str, fragment: bool = False) -> str:
         """Render ``<style>.<fmt>``, wrapped in ``page.<fmt>`` unless ``fragment`` is set."""
@@ -163,13 +176,42 @@ class Renderer:
 
     def stream(self, page: Page, fmt: str, style: str, fragment: bool = False) -> Iterator[str]:
         """``render`` in pieces, so a large page is never held in memory whole."""
-        body = self._generate(f"{style}.{fmt}", fmt, page=page)
+        render_entry = self._entry_renderer(fmt, style)
+        body = self._generate(f"{style}.{fmt}", fmt, page=page, render_entry=render_entry)
         if not fragment:
             # The page template is rendered around a marker, and the body streamed into it.
             page_text = "".join(self._generate(f"page.{fmt}", fmt, page=page, body=_BODY_MARK))
             head, found, tail = page_text.partition(_BODY_MARK)
             body = itertools.chain([head], body, [tail]) if found else iter([page_text])
         return _one_final_newline(body)
+
+    def _entry_renderer(self, fmt: str, style: str) -> Callable[..., Markup]:
+        """The page template's ``render_entry(entry, **context)``: one entry through
+        ``<style>-entry.<fmt>``, trailing newlines removed, reused from ``fragments``."""
+        name = f"{style}-entry.{fmt}"
+
+        def render_entry(entry: Entry, **context: Any) -> Markup:
+            key = self._fragment_key(name, entry, context) if self.fragments is not None else ""
+            if key and self.fragments is not None and key in self.fragments:
+                return Markup(self.fragments[key])
+            text = "".join(self._generate(name, fmt, entry=entry, **context)).rstrip("\n")
+            if key and self.fragments is not None:
+                self.fragments[key] = text
+            return Markup(text)
+
+        return render_entry
+
+    def _fragment_key(self, name: str, entry: Entry, context: dict[str, Any]) -> str:
+        """What an entry's output depends on, hashed; "" when the entry has no digest."""
+        if not entry.digest:
+            return ""
+        if self._templates_digest is None:
+            self._templates_digest = templates_digest(self.search_path)
+        extra = repr(sorted(context.items()))
+        return hashlib.blake2b(
+            "\0".join((self._templates_digest, name, entry.digest, extra)).encode(),
+            digest_size=16,
+        ).hexdigest()
 
     def _generate(self, name: str, fmt: str, **context: Any) -> Iterator[str]:
         """Render a template piece by piece, turning Jinja2's errors into ``TemplateError``."""
@@ -189,6 +231,17 @@ class Renderer:
         except jinja2.UndefinedError as error:
             path, line = _template_frame(error)
             raise TemplateError(f"template error: {error.message}", path, line) from None
+
+
+def templates_digest(search_path: Iterable[Path]) -> str:
+    """A hash of every template that could be used, so that editing one invalidates what
+    was rendered with it."""
+    digest = hashlib.blake2b(digest_size=16)
+    for directory in search_path:
+        for path in sorted(directory.glob("*.*")) if directory.is_dir() else ():
+            digest.update(f"{path.name}\0{path.stat().st_size}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _one_final_newline(pieces: Iterable[str]) -> Iterator[str]:
