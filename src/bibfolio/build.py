@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .cache import Cache
 from .check import check
 from .config import OUTPUT_NAMES, Config
 from .errors import Diagnostic, Severity
@@ -37,14 +38,18 @@ class BuildResult:
     inferred_owner: InferredOwner | None = None
 
 
-def analyse(bib_paths: Sequence[Path], config: Config) -> Analysis:
-    """Load the .bib files, find the owner, and run every check: what ``bibfolio check`` shows."""
-    bibliography = load(bib_paths, config.encoding)
+def analyse(bib_paths: Sequence[Path], config: Config, cache: Cache | None = None) -> Analysis:
+    """Load the .bib files, find the owner, and run every check: what ``bibfolio check`` shows.
+
+    With a ``cache``, what earlier builds computed is reused and what is new is added to it.
+    """
     owners = tuple(parse_person(name) for name in config.owner)
-    inferred = None if owners else infer_owner(bibliography.entries)
+    bibliography = load(bib_paths, config.encoding, owners, cache)
+    entries = bibliography.entries
+    inferred = None if owners else infer_owner(entries)
     if inferred is not None:
         owners = (inferred.person,)
-    entries = mark_owner(bibliography.entries, owners)
+        entries = mark_owner(entries, owners)
     diagnostics = [*bibliography.diagnostics, *check(bibliography, entries)]
     if owners and not any(person.is_owner for entry in entries for person in entry.authors):
         names = " / ".join(f'"{person.name}"' for person in owners)
@@ -68,13 +73,15 @@ def owner_note(guess: InferredOwner | None) -> str | None:
     )
 
 
-def build_page(bib_paths: Sequence[Path], config: Config) -> BuildResult:
+def build_page(
+    bib_paths: Sequence[Path], config: Config, cache: Cache | None = None
+) -> BuildResult:
     """Read the .bib files and group them into a page.
 
     A block that cannot be read raises its ``BibSyntaxError`` unless ``config.skip_invalid``,
     which turns it into a warning that says it was skipped. Notes are left out.
     """
-    analysis = analyse(bib_paths, config)
+    analysis = analyse(bib_paths, config, cache)
     errors = [d for d in analysis.diagnostics if d.severity is Severity.ERROR]
     if errors and not config.skip_invalid:
         raise errors[0].to_error("; fix it or pass --skip-invalid")
@@ -96,15 +103,18 @@ def build_page(bib_paths: Sequence[Path], config: Config) -> BuildResult:
     return BuildResult(page, warnings, analysis.inferred_owner)
 
 
-def stream_documents(page: Page, config: Config) -> dict[str, Text]:
-    """The page in every configured format; templates stream, so write them as they come."""
+def stream_documents(page: Page, config: Config, cache: Cache | None = None) -> dict[str, Text]:
+    """The page in every configured format; templates stream, so write them as they come.
+
+    With a ``cache``, entries rendered by an earlier build are reused.
+    """
     # Jinja2 and the exporters load only when something is rendered.
     from .export import page_to_csl_json, page_to_json
     from .render import Renderer
     from .sites import academicpages_page_front_matter
 
     data_exports = {"json": page_to_json, "csl-json": page_to_csl_json}
-    renderer = Renderer(config.templates)
+    renderer = Renderer(config.templates, cache.fragments if cache is not None else None)
     documents: dict[str, Text] = {}
     for fmt in config.formats:
         if fmt in data_exports:
@@ -119,9 +129,9 @@ def stream_documents(page: Page, config: Config) -> dict[str, Text]:
     return documents
 
 
-def render_documents(page: Page, config: Config) -> dict[str, str]:
+def render_documents(page: Page, config: Config, cache: Cache | None = None) -> dict[str, str]:
     """The page in every configured format, each as one string."""
-    return {fmt: "".join(text) for fmt, text in stream_documents(page, config).items()}
+    return {fmt: "".join(text) for fmt, text in stream_documents(page, config, cache).items()}
 
 
 def per_paper_files(page: Page, config: Config) -> dict[Path, str]:

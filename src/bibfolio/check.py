@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from .errors import Diagnostic, Severity
 from .links import arxiv_id, doi_url
 from .load import Bibliography, Record
 from .model import Entry, Kind
-from .names import equal_contribution_positions
+from .names import equal_contribution_positions, fold
 
 # Fields each entry type must have (BibTeX's standard styles, biblatex's names as
 # alternatives): a tuple is "one of these".
@@ -162,8 +161,7 @@ def _identities(record: Record, entry: Entry) -> Iterator[tuple[str, str]]:
     identifier = arxiv_id(eprint, record.fields.get("archiveprefix", "")) if eprint else None
     if identifier:
         yield ("arXiv id", re.sub(r"v\d+$", "", identifier))
-    folded = unicodedata.normalize("NFKD", entry.title).casefold()
-    words = _TITLE_WORDS.findall("".join(c for c in folded if not unicodedata.combining(c)))
+    words = _TITLE_WORDS.findall(fold(entry.title))
     if len(words) >= 3:  # short titles ("Introduction") are too common to mean anything
         yield ("title", " ".join(words))
 

@@ -24,6 +24,7 @@ from .errors import BibfolioError, Diagnostic, Severity
 from .options import (
     CONTEXT_SETTINGS,
     bib_files,
+    cache_option,
     input_options,
     skip_invalid_option,
     style_options,
@@ -110,8 +111,11 @@ def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[s
     "(content/publication/).  [default: academicpages]",
 )
 @skip_invalid_option
+@cache_option
 @input_options
-def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any) -> None:
+def build(
+    bib_files: tuple[Path, ...], config_file: Path | None, use_cache: bool, **options: Any
+) -> None:
     """Build the publication page from BIB_FILES (read in order, sharing @string macros).
 
     \b
@@ -129,23 +133,27 @@ def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any)
         stream_documents,
         write_files,
     )
+    from .cache import Cache
 
     config = _config(bib_files, config_file, options)
     if config.output == STDOUT and len(config.formats) != 1:
         raise click.UsageError("-o - writes one document: choose it with one --format")
-    result = build_page(bib_files, config)
+    cache = Cache.for_files(bib_files) if use_cache else None
+    result = build_page(bib_files, config, cache)
     for warning in result.warnings:
         click.echo(str(warning), err=True)
     note = owner_note(result.inferred_owner)
     if note:
         click.echo(note, err=True)
-    documents = stream_documents(result.page, config)
+    documents = stream_documents(result.page, config, cache)
     papers = per_paper_files(result.page, config)
     to_stdout = config.output == STDOUT
     # Standard output gets the whole text or nothing, like a file.
     text = "".join(next(iter(documents.values()))) if to_stdout else ""
     files = {} if to_stdout else output_files(documents, Path(config.output))
     written = write_files({**files, **papers})
+    if cache is not None:
+        cache.save()
     click.echo(text, nl=False)
     names = [str(path) for path in written if path not in papers]
     if papers:
@@ -170,9 +178,14 @@ def build(bib_files: tuple[Path, ...], config_file: Path | None, **options: Any)
     show_default=True,
     help="text: one `file:line: severity: message [code]` line per problem; json: for CI.",
 )
+@cache_option
 @input_options
 def check(
-    bib_files: tuple[Path, ...], config_file: Path | None, output_format: str, **options: Any
+    bib_files: tuple[Path, ...],
+    config_file: Path | None,
+    output_format: str,
+    use_cache: bool,
+    **options: Any,
 ) -> None:
     """Check BIB_FILES against BibTeX's rules and bibfolio's .bib conventions.
 
@@ -189,10 +202,15 @@ def check(
       bibfolio check refs.bib --format json > check.json
     """
     from .build import analyse
+    from .cache import Cache
 
     ctx = click.get_current_context()
     try:
-        diagnostics = analyse(bib_files, _config(bib_files, config_file, options)).diagnostics
+        config = _config(bib_files, config_file, options)
+        cache = Cache.for_files(bib_files) if use_cache else None
+        diagnostics = analyse(bib_files, config, cache).diagnostics
+        if cache is not None:
+            cache.save()
     except BibfolioError as error:
         click.echo(f"Error: {error}", err=True)
         ctx.exit(CHECK_EXIT["could not run"])

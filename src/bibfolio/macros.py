@@ -7,7 +7,7 @@ is, so bibfolio evaluates every value itself, the way BibTeX does.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MONTH_MACROS: Mapping[str, str] = {
     "jan": "January",
@@ -25,8 +25,7 @@ MONTH_MACROS: Mapping[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Evaluated:
+class Evaluated(NamedTuple):
     """A field's text after evaluation, and the macros it used that were never defined."""
 
     text: str
@@ -39,18 +38,42 @@ def evaluate(raw: str, macros: Mapping[str, str]) -> Evaluated:
     ``macros`` is keyed by lower-case name (BibTeX macro names ignore case). An undefined
     macro contributes nothing, as in BibTeX, and is reported in ``undefined``.
     """
-    parts: list[str] = []
+    text = literal(raw)
+    if text is not None:
+        return Evaluated(text)
+    if "#" not in raw:
+        part = raw.strip()
+        return _evaluate_parts([part] if part else [], macros)
+    return _evaluate_parts(_split_concatenation(raw), macros)
+
+
+def literal(raw: str) -> str | None:
+    """The text of a value that uses no macro (one braced, quoted or numeric part), else None.
+
+    Most values are such literals; telling them apart early saves evaluating them on every
+    build of a large file.
+    """
+    if "#" in raw:
+        return None
+    part = raw.strip()
+    if part[:1] in ("{", '"'):
+        return part[1:-1]
+    return part if part.isdigit() else None
+
+
+def _evaluate_parts(parts: list[str], macros: Mapping[str, str]) -> Evaluated:
+    texts: list[str] = []
     undefined: list[str] = []
-    for token in _split_concatenation(raw):
+    for token in parts:
         if token[:1] in ("{", '"'):
-            parts.append(token[1:-1])
+            texts.append(token[1:-1])
         elif token.isdigit():
-            parts.append(token)
+            texts.append(token)
         elif token.lower() in macros:
-            parts.append(macros[token.lower()])
+            texts.append(macros[token.lower()])
         else:
             undefined.append(token)
-    return Evaluated("".join(parts), tuple(undefined))
+    return Evaluated("".join(texts), tuple(undefined))
 
 
 def _split_concatenation(raw: str) -> list[str]:
@@ -59,9 +82,6 @@ def _split_concatenation(raw: str) -> list[str]:
     Each returned token is stripped; a braced or quoted token keeps its delimiters so the
     caller can tell a literal from a macro name.
     """
-    if "#" not in raw:  # the common case: one token, no need to scan character by character
-        stripped = raw.strip()
-        return [stripped] if stripped else []
     tokens: list[str] = []
     current: list[str] = []
     depth = 0

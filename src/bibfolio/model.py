@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
@@ -145,13 +145,39 @@ class Page:
     title: str
     themes: tuple[Theme, ...]
     owner: str | None = None
+    # Every entry on the page, in page order (templates ask for it often; made once).
+    entries: tuple[Entry, ...] = field(init=False, repr=False, compare=False)
 
-    @property
-    def entries(self) -> tuple[Entry, ...]:
-        """Every entry on the page, in page order."""
-        return tuple(
+    def __post_init__(self) -> None:
+        entries = tuple(
             entry for theme in self.themes for group in theme.sections for entry in group.entries
         )
+        object.__setattr__(self, "entries", entries)
+
+    @property
+    def entry_themes(self) -> tuple[str, ...]:
+        """The themes entries name, each once, in page order (for a theme filter)."""
+        return tuple(dict.fromkeys(entry.theme for entry in self.entries if entry.theme))
+
+    @property
+    def has_unthemed(self) -> bool:
+        """True when some entry names no theme."""
+        return any(not entry.theme for entry in self.entries)
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The years of the entries, each once, newest first (for a year filter)."""
+        return tuple(sorted({entry.year for entry in self.entries if entry.year}, reverse=True))
+
+    @property
+    def has_undated_paper(self) -> bool:
+        """True when some paper (not project) has no year."""
+        return any(entry.kind is Kind.PAPER and not entry.year for entry in self.entries)
+
+    @property
+    def has_selected(self) -> bool:
+        """True when some entry is marked ``selected``."""
+        return any(entry.selected for entry in self.entries)
 
     @property
     def has_cofirst(self) -> bool:

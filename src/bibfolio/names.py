@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections import Counter
@@ -21,6 +22,7 @@ from .model import Entry, Kind, Person
 COFIRST_MARK = "*"
 _ANNOTATION_ITEM = re.compile(r"^\s*(\d+)\s*(?::\s*[\w-]+\s*)?=\s*(.*?)\s*$")
 _NAME_TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
+_AND = re.compile(r"[ \r\n\t]+[aA][nN][dD][ \r\n\t]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +60,25 @@ def parse_authors(latex_authors: str, annotation: str = "") -> AuthorList:
     cofirst_positions = equal_contribution_positions(annotation)
     people: list[Person] = []
     et_al = False
-    for raw in split_multiple_persons_names(latex_authors):
+    for raw in split_names(latex_authors):
         if raw.strip().lower() == "others":
             et_al = True
             continue
         people.append(parse_person(raw, is_cofirst=len(people) + 1 in cofirst_positions))
     return AuthorList(tuple(people), et_al)
+
+
+def split_names(latex_authors: str) -> list[str]:
+    """Split an author field at " and " (not inside braces), as BibTeX does.
+
+    Fields without braces or backslashes, most of them, are split with a regular expression;
+    bibtexparser's character-by-character splitter, for the others, costs more than the rest
+    of reading the entry.
+    """
+    if "{" in latex_authors or "}" in latex_authors or "\\" in latex_authors:
+        return split_multiple_persons_names(latex_authors)
+    names = latex_authors.strip(" \r\n\t")
+    return _AND.split(names) if names else []
 
 
 def equal_contribution_positions(annotation: str) -> frozenset[int]:
@@ -76,20 +91,22 @@ def equal_contribution_positions(annotation: str) -> frozenset[int]:
     return frozenset(positions)
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lower-case and strip accents, so ``Müller``, ``Muller`` and ``MÜLLER`` compare equal."""
+    if text.isascii():  # most text, and much faster
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
 def _given_tokens(person: Person) -> list[str]:
     """The given-name words, folded: ``Joseph E.`` → ``["joseph", "e"]``."""
-    return _NAME_TOKEN.findall(_fold(person.first))
+    return _NAME_TOKEN.findall(fold(person.first))
 
 
 def _family_name(person: Person) -> str:
     """The folded family name including its von part, without spaces or punctuation."""
-    return "".join(_NAME_TOKEN.findall(_fold(f"{person.von} {person.last}")))
+    return "".join(_NAME_TOKEN.findall(fold(f"{person.von} {person.last}")))
 
 
 def _words_agree(x: str, y: str) -> bool:
@@ -99,7 +116,7 @@ def _words_agree(x: str, y: str) -> bool:
 
 def _all_tokens(person: Person) -> list[str]:
     """Every name word in reading order: given names, von part, family name."""
-    return _NAME_TOKEN.findall(_fold(f"{person.first} {person.von} {person.last}"))
+    return _NAME_TOKEN.findall(fold(f"{person.first} {person.von} {person.last}"))
 
 
 def same_person(a: Person, b: Person) -> bool:
@@ -125,27 +142,52 @@ def same_person(a: Person, b: Person) -> bool:
     return all(map(_words_agree, given_a, given_b))
 
 
-def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entry, ...]:
-    """Return the entries with ``is_owner`` set on every author matching one of ``owners``."""
+class OwnerMatcher:
+    """Marks the owners among a paper's authors; each distinct name is compared once."""
 
-    # Each distinct name is compared with the owners once, however many papers it is on.
-    is_owner: dict[tuple[str, str, str], bool] = {}
+    def __init__(self, owners: Sequence[Person]) -> None:
+        self.owners = tuple(owners)
+        self.names = tuple(owner.name for owner in self.owners)
+        self._known: dict[tuple[str, str, str], bool] = {}
 
-    def owned(person: Person) -> bool:
+    def is_owner(self, person: Person) -> bool:
         name = (person.first, person.von, person.last)
-        if name not in is_owner:
-            is_owner[name] = any(same_person(person, owner) for owner in owners)
-        return is_owner[name]
+        known = self._known.get(name)
+        if known is None:
+            known = self._known[name] = any(same_person(person, o) for o in self.owners)
+        return known
+
+    def mark(self, people: tuple[Person, ...]) -> tuple[Person, ...]:
+        """``people`` with ``is_owner`` set on the owners (the same tuple when none is)."""
+        if not self.owners:
+            return people
+        marks = [self.is_owner(person) for person in people]
+        if not any(marks):
+            return people
+        return tuple(
+            replace(person, is_owner=True) if mark else person
+            for person, mark in zip(people, marks, strict=True)
+        )
+
+
+def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entry, ...]:
+    """Return the entries with ``is_owner`` set on every author matching one of ``owners``.
+
+    A marked entry's digest changes with it, so output rendered before the marks is not reused.
+    """
+    matcher = OwnerMatcher(owners)
 
     def with_owner(entry: Entry) -> Entry:
-        marks = [owned(person) for person in entry.authors]
-        if not any(marks):
+        authors = matcher.mark(entry.authors)
+        if authors is entry.authors:
             return entry
-        authors = tuple(
-            replace(person, is_owner=True) if mark else person
-            for person, mark in zip(entry.authors, marks, strict=True)
+        digest = (
+            entry.digest
+            and hashlib.blake2b(
+                repr((entry.digest, matcher.names)).encode(), digest_size=16
+            ).hexdigest()
         )
-        return replace(entry, authors=authors)
+        return replace(entry, authors=authors, digest=digest)
 
     return tuple(with_owner(entry) for entry in entries)
 

@@ -61,6 +61,17 @@ def skip_invalid_option(command: Command) -> Command:
     )(command)
 
 
+def cache_option(command: Command) -> Command:
+    """--cache / --no-cache."""
+    return click.option(
+        "--cache/--no-cache",
+        "use_cache",
+        default=True,
+        help="Reuse what earlier runs parsed and rendered, kept by content in "
+        "$XDG_CACHE_HOME/bibfolio (~/.cache/bibfolio; safe to delete).  [default: cache]",
+    )(command)
+
+
 def input_options(command: Command) -> Command:
     """What every command that reads .bib files takes: --owner, --encoding, --config."""
     return _apply(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import click
 
+from .cache import Cache
 from .config import CONFIG_FILENAME, OUTPUT_NAMES, find_config_file, make_config
 from .errors import BibfolioError, Diagnostic
 from .options import CONTEXT_SETTINGS, bib_files, input_options, skip_invalid_option, style_options
@@ -68,11 +69,15 @@ Rebuild: TypeAlias = Built | Failed
 
 
 def build_preview(
-    bib_files: Sequence[Path], config_file: Path | None, options: Mapping[str, Any]
+    bib_files: Sequence[Path],
+    config_file: Path | None,
+    options: Mapping[str, Any],
+    cache: Cache | None = None,
 ) -> Built:
     """Build the page in memory exactly as ``bibfolio build`` would; raise its ``BibfolioError``.
 
     The settings file is looked for on every build, so creating or fixing it takes effect.
+    With a ``cache``, only what changed since its last build is parsed and rendered again.
     """
     # bibtexparser and Jinja2 load here.
     from .build import build_page, owner_note, render_documents
@@ -80,8 +85,8 @@ def build_preview(
     start = time.perf_counter()
     settings = {**options, **SERVED_SETTINGS}
     config = make_config(config_file or find_config_file(list(bib_files)), settings)
-    result = build_page(bib_files, config)
-    documents = render_documents(result.page, config)
+    result = build_page(bib_files, config, cache)
+    documents = render_documents(result.page, config, cache)
     return Built(
         documents=documents,
         entries=len(result.page.entries),
@@ -124,6 +129,8 @@ class LivePage:
         self.options = dict(options or {})
         self.documents: Mapping[str, str] | None = None
         self.templates: Path | None = self.options.get("templates")
+        # In memory only: kept between rebuilds, trimmed to what the last one used.
+        self._cache = Cache()
         self._lock = threading.Lock()
 
     def rebuild(self) -> Rebuild:
@@ -131,9 +138,10 @@ class LivePage:
         start = time.perf_counter()
         with self._lock:
             try:
-                built = build_preview(self.bib_files, self.config_file, self.options)
+                built = build_preview(self.bib_files, self.config_file, self.options, self._cache)
             except BibfolioError as error:
                 return Failed(error, time.perf_counter() - start)
+            self._cache.keep_used()
             self.documents = built.documents
             self.templates = built.templates
             return built

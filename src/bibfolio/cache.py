@@ -1,0 +1,226 @@
+"""Remember what earlier builds computed, by content: parsed chunks, entries, rendered entries.
+
+A build cuts each .bib file into chunks (see ``load.py``) and looks each one up by a hash of
+its text; an entry by a digest of its evaluated fields and owner; an entry's rendered output
+by that digest and the templates (see ``render.py``). What is not found is computed and
+added, so an unchanged entry is never parsed, decoded or rendered twice.
+
+On disk, the cache is one file per set of input files, under ``$XDG_CACHE_HOME/bibfolio``
+(``~/.cache/bibfolio``), in a directory named after a hash of bibfolio's own code: another
+version of bibfolio never reads it. Only what the last build used is written back, so it
+holds one build's worth. Deleting it is always safe, and a cache that cannot be read or
+written is simply not used. ``serve`` keeps a ``Cache`` in memory instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Iterator, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from .model import Entry, Kind, Link, Person, Span
+
+Value = TypeVar("Value")
+_KINDS = {kind.value: kind for kind in Kind}
+
+
+class Table(MutableMapping[str, Value], Generic[Value]):
+    """A dict that remembers which keys this build used or added: the ones worth keeping."""
+
+    def __init__(self, stored: dict[str, Value] | None = None) -> None:
+        self.stored: dict[str, Value] = stored if stored is not None else {}
+        self.used: dict[str, Value] = {}
+        self.added = False
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.stored.get(key)
+        if value is None:
+            return default
+        self.used[key] = value
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.stored
+
+    def __getitem__(self, key: str) -> Value:
+        value = self.used[key] = self.stored[key]
+        return value
+
+    def __setitem__(self, key: str, value: Value) -> None:
+        self.stored[key] = self.used[key] = value
+        self.added = True
+
+    def __delitem__(self, key: str) -> None:
+        del self.stored[key]
+        self.used.pop(key, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.stored)
+
+    def __len__(self) -> int:
+        return len(self.stored)
+
+    @property
+    def changed(self) -> bool:
+        """True when keeping only what was used would differ from what is stored."""
+        return self.added or len(self.used) != len(self.stored)
+
+    def keep_used(self) -> None:
+        """Forget what this build did not use, and start counting afresh."""
+        self.stored, self.used, self.added = self.used, {}, False
+
+
+@dataclass
+class Cache:
+    """Parsed chunks, entries (as ``entry_to_data`` gives them) and rendered entries."""
+
+    chunks: Table[tuple[Any, ...]] = field(default_factory=Table)
+    entries: Table[tuple[Any, ...]] = field(default_factory=Table)
+    fragments: Table[str] = field(default_factory=Table)
+    path: Path | None = None
+
+    @classmethod
+    def for_files(cls, bib_paths: Sequence[Path], directory: Path | None = None) -> Cache:
+        """The cache of earlier builds of these files (empty when there is none)."""
+        path = (directory or cache_directory()) / f"{_files_key(bib_paths)}.pickle"
+        try:
+            with path.open("rb") as file:
+                stored = _PlainUnpickler(file).load()
+            chunks, entries, fragments = (Table(stored[name]) for name in _TABLES)
+            return cls(chunks, entries, fragments, path)
+        except Exception:  # missing, unreadable or not ours: start empty, never fail a build
+            return cls(path=path)
+
+    def keep_used(self) -> None:
+        """Forget everything this build did not use (``serve`` calls it after each build)."""
+        for table in self._tables():
+            table.keep_used()
+
+    def save(self) -> None:
+        """Write what this build used, atomically; nothing when that is what is stored."""
+        tables = self._tables()
+        if self.path is None or not any(table.changed for table in tables):
+            return
+        data = {name: table.used for name, table in zip(_TABLES, tables, strict=True)}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            try:
+                with os.fdopen(handle, "wb") as file:
+                    pickle.dump(data, file, protocol=pickle.HIGHEST_PROTOCOL)
+                Path(temp).replace(self.path)
+            except BaseException:
+                Path(temp).unlink()
+                raise
+        except OSError:  # a read-only or full disk costs speed next time, nothing else
+            return
+
+    def _tables(self) -> tuple[Table[Any], ...]:
+        return (self.chunks, self.entries, self.fragments)
+
+
+_TABLES = ("chunks", "entries", "fragments")
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Reads only plain data (dicts, tuples, strings, numbers): the cache never holds objects,
+    so a file that names any class or function is refused rather than run."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} is not plain data")
+
+
+def cache_directory() -> Path:
+    """Where this bibfolio keeps its caches: one directory per version of its code."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "bibfolio" / _code_digest()
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """A hash of bibfolio's own modules: an edited checkout never trusts an older cache."""
+    digest = hashlib.blake2b(digest_size=8)
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
+
+
+def _files_key(bib_paths: Sequence[Path]) -> str:
+    names = "\0".join(str(path.resolve()) for path in bib_paths)
+    return hashlib.blake2b(names.encode(), digest_size=16).hexdigest()
+
+
+def entry_to_data(entry: Entry, problems: Sequence[tuple[str, str]]) -> tuple[Any, ...]:
+    """An entry (but for its path, line and digest) and its warnings, in plain data."""
+    return (
+        entry.key,
+        entry.kind.value,
+        entry.entry_type,
+        entry.title,
+        entry.label,
+        tuple((span.text, span.style, span.href) for span in entry.title_spans),
+        tuple((p.first, p.von, p.last, p.jr, p.is_cofirst, p.is_owner) for p in entry.authors),
+        entry.et_al,
+        entry.year,
+        entry.month,
+        entry.venue,
+        entry.is_preprint,
+        entry.abstract,
+        entry.bibtex,
+        entry.theme,
+        entry.is_lead,
+        entry.selected,
+        tuple((link.kind, link.href) for link in entry.links),
+        entry.url,
+        tuple(problems),
+    )
+
+
+def entry_from_data(
+    data: tuple[Any, ...], path: Path | None, line: int | None, digest: str
+) -> tuple[Entry, list[tuple[str, str]]]:
+    """The entry and warnings ``entry_to_data`` gave, placed at ``path`` and ``line``."""
+    (key, kind, entry_type, title, label, spans, authors, et_al, year, month, venue) = data[:11]
+    (is_preprint, abstract, bibtex, theme, is_lead, selected, links, url, problems) = data[11:]
+    entry = Entry(
+        key,
+        _KINDS[kind],
+        entry_type,
+        title,
+        label,
+        tuple(map(_span, spans)),
+        tuple(map(_person, authors)),
+        et_al,
+        year,
+        month,
+        venue,
+        is_preprint,
+        abstract,
+        bibtex,
+        theme,
+        is_lead,
+        selected,
+        tuple(Link(*link) for link in links),
+        url,
+        path,
+        line,
+        digest,
+    )
+    return entry, [(code, message) for code, message in problems]
+
+
+# People and title spans recur across papers: one object each, shared.
+@lru_cache(maxsize=65_536)
+def _person(data: tuple[str, str, str, str, bool, bool]) -> Person:
+    return Person(*data)
+
+
+@lru_cache(maxsize=65_536)
+def _span(data: tuple[str, str, str]) -> Span:
+    return Span(*data)

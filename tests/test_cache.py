@@ -1,0 +1,220 @@
+"""The build cache and the chunked reading it rests on: reuse must never change a byte."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from pathlib import Path
+
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bibfolio.cache import Cache, entry_from_data, entry_to_data
+from bibfolio.cli import main
+from bibfolio.load import parse_chunks, split_chunks
+from bibfolio.model import Entry, Kind, Link, Person, Span
+from bibfolio.names import split_names
+
+DATA = Path(__file__).parent / "data"
+SAMPLES = [DATA / "small.bib", *sorted((DATA / "tricky").glob("*.bib"))]
+SAMPLES += sorted((DATA / "broken").glob("*.bib"))
+SAMPLES = [path for path in SAMPLES if path.name != "latin1.bib"]
+OWNER = ("--owner", "Ada Lovelace")
+
+
+def whole_items(text: str) -> list[tuple[object, ...]]:
+    """The items of a text parsed in one piece, with lines counted from its start."""
+    (items,) = parse_chunks([text])
+    return list(items)
+
+
+def chunked_items(text: str) -> list[tuple[object, ...]]:
+    """The items of each chunk parsed on its own, lines moved back to the whole text."""
+    items = []
+    for first_line, chunk in split_chunks(text):
+        for item in parse_chunks([chunk])[0]:
+            items.append(_shift(item, first_line))
+    return items
+
+
+def _shift(item: tuple[object, ...], lines: int) -> tuple[object, ...]:
+    def moved(line: object) -> object:
+        return None if line is None else line + lines  # type: ignore[operator]
+
+    if item[0] == "entry":
+        kind, entry_type, key, fields, line, repeated = item
+        fields = tuple((n, t, v, moved(fl)) for n, t, v, fl in fields)  # type: ignore[attr-defined]
+        return (kind, entry_type, key, fields, moved(line), repeated)
+    return (*item[:-1], moved(item[-1]))
+
+
+def test_each_chunk_parses_as_it_does_inside_the_whole_file() -> None:
+    for path in SAMPLES:
+        text = path.read_text(encoding="utf-8-sig")
+        assert chunked_items(text) == whole_items(text), path.name
+
+
+PIECES = st.sampled_from(
+    [
+        "@article{a, title = {T}}\n",
+        "@article{b,\n  title = {Open\n",
+        "@string{v = {Venue}}\n",
+        '@misc{c, note = "q}\n',
+        "@comment{x}\n",
+        "  @book{d, title={{B}}}\n",
+        "% @article{e, title={x}}\n",
+        "text @inproceedings{f, title = {x} # v}\n",
+        "@preamble{ {p} }\n",
+        "}\n",
+        "{\n",
+        "title = {x},\n",
+        "@@article{g,}\n",
+        "\n",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(PIECES, max_size=10))
+def test_chunked_parsing_agrees_with_whole_file_parsing(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert chunked_items(text) == whole_items(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["and", "AND", "And", "a", "an", "Ada", "andy", "~", ".", ","]),
+            st.sampled_from([" ", "  ", "\t", "\n", "\r\n", ""]),
+        ),
+        max_size=10,
+    )
+)
+def test_fast_author_splitting_agrees_with_bibtexparser(parts: list[tuple[str, str]]) -> None:
+    from bibtexparser.middlewares.names import split_multiple_persons_names
+
+    text = "".join(word + space for word, space in parts)
+    assert split_names(text) == split_multiple_persons_names(text)
+
+
+def test_entry_data_round_trip_keeps_every_field() -> None:
+    entry = Entry(
+        key="k",
+        kind=Kind.PROJECT,
+        entry_type="software",
+        title="T",
+        label="L",
+        title_spans=(Span("T", "em"), Span("x", "link", "https://x.org")),
+        authors=(Person("Ada", "de", "Love", "Jr", is_cofirst=True, is_owner=True),),
+        et_al=True,
+        year=1843,
+        month=9,
+        venue="V",
+        is_preprint=True,
+        abstract="A",
+        bibtex="@misc{k}",
+        theme="Th",
+        is_lead=True,
+        selected=True,
+        links=(Link("pdf", "https://x.org/p.pdf"),),
+        url="https://x.org",
+        path=Path("refs.bib"),
+        line=7,
+        digest="d",
+    )
+    defaults = Entry(key="", kind=Kind.PAPER, entry_type="", title="", label="")
+    for item in dataclasses.fields(Entry):  # the test entry differs from the defaults everywhere
+        assert getattr(entry, item.name) != getattr(defaults, item.name), item.name
+    problems = [("bad-year", "year")]
+    data = pickle.loads(pickle.dumps(entry_to_data(entry, problems)))
+    assert entry_from_data(data, Path("refs.bib"), 7, "d") == (entry, problems)
+
+
+def build(runner: CliRunner, bib: Path, out: Path, *extra: str) -> str:
+    result = runner.invoke(
+        main,
+        ["build", str(bib), "-s", "full", "-f", "html", "-f", "md", "-o", str(out), *OWNER, *extra],
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def outputs(directory: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(directory.iterdir())}
+
+
+def cache_files(cache_home: Path) -> list[Path]:
+    return sorted(cache_home.glob("bibfolio/*/*.pickle"))
+
+
+def test_warm_and_edited_builds_equal_cold_builds(
+    runner: CliRunner, tmp_path: Path, cache_home: Path
+) -> None:
+    bib = tmp_path / "refs.bib"
+    bib.write_text((DATA / "small.bib").read_text(encoding="utf-8"), encoding="utf-8")
+    cold = build(runner, bib, tmp_path / "cold")
+    assert len(cache_files(cache_home)) == 1
+    warm = build(runner, bib, tmp_path / "warm")
+    assert warm.replace(str(tmp_path / "warm"), str(tmp_path / "cold")) == cold
+    assert outputs(tmp_path / "warm") == outputs(tmp_path / "cold")
+
+    text = bib.read_text(encoding="utf-8")
+    bib.write_text(text.replace("title = {", "title = {Edited ", 1), encoding="utf-8")
+    build(runner, bib, tmp_path / "edited")
+    build(runner, bib, tmp_path / "fresh", "--no-cache")
+    assert outputs(tmp_path / "edited") == outputs(tmp_path / "fresh")
+    assert outputs(tmp_path / "edited") != outputs(tmp_path / "cold")
+    assert b"Edited " in outputs(tmp_path / "edited")["publications.html"]
+
+
+def test_line_numbers_follow_edits_above_a_cached_entry(runner: CliRunner, tmp_path: Path) -> None:
+    bib = tmp_path / "refs.bib"
+    text = "@misc{a, title = {A}, year = {20x}}\n"
+    bib.write_text(text, encoding="utf-8")
+    assert f"{bib}:1:" in runner.invoke(main, ["check", str(bib)]).output
+    bib.write_text("\n\n" + text, encoding="utf-8")
+    assert f"{bib}:3:" in runner.invoke(main, ["check", str(bib)]).output
+
+
+def test_no_cache_writes_nothing_and_a_bad_cache_file_is_ignored(
+    runner: CliRunner, tmp_path: Path, cache_home: Path
+) -> None:
+    bib = DATA / "small.bib"
+    build(runner, bib, tmp_path / "a", "--no-cache")
+    assert cache_files(cache_home) == []
+    build(runner, bib, tmp_path / "b")
+    (cache_file,) = cache_files(cache_home)
+    # A file that would run code when unpickled is refused, not run; so is garbage.
+    cache_file.write_bytes(pickle.dumps({"chunks": Path("x")}))
+    build(runner, bib, tmp_path / "c")
+    cache_file.write_bytes(b"not a pickle")
+    build(runner, bib, tmp_path / "d")
+    assert outputs(tmp_path / "d") == outputs(tmp_path / "c") == outputs(tmp_path / "a")
+
+
+def test_editing_a_template_renders_again(runner: CliRunner, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    entry = templates / "compact-entry.md"
+    entry.write_text("<{{ entry.label }}>", encoding="utf-8")
+    args = ["build", str(DATA / "small.bib"), "-f", "md", "-o", "-", "--templates", str(templates)]
+    first = runner.invoke(main, [*args, *OWNER]).output
+    entry.write_text("[{{ entry.label }}]", encoding="utf-8")
+    second = runner.invoke(main, [*args, *OWNER]).output
+    assert "&lt;" in first or "<" in first
+    assert "[" in second and second != first
+
+
+def test_only_what_the_last_build_used_is_kept(tmp_path: Path) -> None:
+    cache = Cache(path=tmp_path / "c.pickle")
+    cache.entries["old"] = ("x",)
+    cache.keep_used()
+    assert "old" in cache.entries
+    cache.entries["new"] = ("y",)
+    cache.save()
+    again = Cache.for_files([], tmp_path)
+    assert again.path != cache.path  # keyed by the input files
+    stored = pickle.loads((tmp_path / "c.pickle").read_bytes())
+    assert set(stored["entries"]) == {"new"}
