@@ -114,7 +114,11 @@ def stream_documents(page: Page, config: Config, cache: Cache | None = None) -> 
     from .sites import academicpages_page_front_matter
 
     data_exports = {"json": page_to_json, "csl-json": page_to_csl_json}
-    renderer = Renderer(config.templates, cache.fragments if cache is not None else None)
+    renderer = (
+        Renderer(config.templates)
+        if cache is None
+        else Renderer(config.templates, cache.fragments, cache.templates_directory)
+    )
     documents: dict[str, Text] = {}
     for fmt in config.formats:
         if fmt in data_exports:

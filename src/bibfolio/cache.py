@@ -14,11 +14,13 @@ written is simply not used. ``serve`` keeps a ``Cache`` in memory instead.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import tempfile
 from collections.abc import Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -90,12 +92,17 @@ class Cache:
         """The cache of earlier builds of these files (empty when there is none)."""
         path = (directory or cache_directory()) / f"{_files_key(bib_paths)}.pickle"
         try:
-            with path.open("rb") as file:
+            with path.open("rb") as file, cyclic_gc_paused():
                 stored = _PlainUnpickler(file).load()
             chunks, entries, fragments = (Table(stored[name]) for name in _TABLES)
             return cls(chunks, entries, fragments, path)
         except Exception:  # missing, unreadable or not ours: start empty, never fail a build
             return cls(path=path)
+
+    @property
+    def templates_directory(self) -> Path | None:
+        """Where Jinja2 may keep compiled templates (None for a cache kept in memory)."""
+        return None if self.path is None else self.path.parent / "templates"
 
     def keep_used(self) -> None:
         """Forget everything this build did not use (``serve`` calls it after each build)."""
@@ -126,6 +133,23 @@ class Cache:
 
 
 _TABLES = ("chunks", "entries", "fragments")
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Reading a .bib file or the cache allocates millions of objects without reference
+    cycles, which the cyclic garbage collector would scan again and again (half the time of
+    parsing 10,000 entries); reference counting frees them all the same. What survives is
+    the model or the cache, kept to the end of the build: frozen, later collections skip it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 class _PlainUnpickler(pickle.Unpickler):
