@@ -44,7 +44,10 @@ def _shift(item: tuple[object, ...], lines: int) -> tuple[object, ...]:
 
     if item[0] == "entry":
         kind, entry_type, key, fields, line, repeated = item
-        fields = tuple((n, t, v, moved(fl)) for n, t, v, fl in fields)  # type: ignore[attr-defined]
+        fields = tuple(  # flat: name, text, value, line of each field
+            moved(part) if index % 4 == 3 else part
+            for index, part in enumerate(fields)  # type: ignore[call-overload]
+        )
         return (kind, entry_type, key, fields, moved(line), repeated)
     return (*item[:-1], moved(item[-1]))
 

@@ -17,7 +17,7 @@ import bisect
 import codecs
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,8 +106,8 @@ _UNENDED_BLOCK = 'it does not end before the next entry or the end of the file (
 # count from 0 at the chunk's first line:
 #   ("string", key, value, line)  ("entry", type, key, fields, line, repeated field names)
 #   ("failed", code, message, line)  ("explicit", raw, line)  ("implicit", raw, line)
-# where fields is a tuple of (lower-case name, text if the value uses no macro else None,
-# value as written, line).
+# where fields is flat: lower-case name, text (if the value uses no macro, else None), value
+# as written (if it does, else None), line; then the next field's four.
 Item = tuple[Any, ...]
 
 
@@ -120,6 +120,9 @@ class Record:
     fields: Mapping[str, str]
     path: Path
     line: int | None
+    # Names what the fields were evaluated from when that alone decides them (a cached
+    # chunk's entry whose values use no macro, nothing inherited); else "".
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,17 +164,21 @@ class _Reader:
         text = read_text(path, self.encoding)
         lines = text.splitlines()
         chunks = split_chunks(text)
-        for (first_line, _), items in zip(chunks, self.parsed_chunks(chunks), strict=True):
-            for item in items:
-                self.read_item(item, first_line, path, lines)
+        texts = [chunk for _, chunk in chunks]
+        digests = [chunk_digest(text) for text in texts] if self.cache is not None else None
+        for index, items in enumerate(self.parsed_chunks(texts, digests)):
+            first_line = chunks[index][0]
+            for number, item in enumerate(items):
+                source = f"{digests[index]}.{number}" if digests else ""
+                self.read_item(item, first_line, path, lines, source)
 
-    def parsed_chunks(self, chunks: Sequence[tuple[int, str]]) -> list[tuple[Item, ...]]:
+    def parsed_chunks(
+        self, texts: Sequence[str], digests: Sequence[str] | None
+    ) -> list[tuple[Item, ...]]:
         """Every chunk's items: from the cache when it has them, else parsed (runs of
         consecutive unknown chunks in one bibtexparser call, which is faster than one each)."""
-        texts = [chunk for _, chunk in chunks]
-        if self.cache is None:
+        if self.cache is None or digests is None:
             return parse_chunks(texts)
-        digests = [chunk_digest(text) for text in texts]
         parsed: list[tuple[Item, ...] | None] = [self.cache.chunks.get(d) for d in digests]
         missing = [index for index, items in enumerate(parsed) if items is None]
         for run in _consecutive_runs(missing):
@@ -179,7 +186,9 @@ class _Reader:
                 parsed[index] = self.cache.chunks[digests[index]] = items
         return parsed  # type: ignore[return-value]  # every None was filled above
 
-    def read_item(self, item: Item, first_line: int, path: Path, lines: list[str]) -> None:
+    def read_item(
+        self, item: Item, first_line: int, path: Path, lines: list[str], source: str = ""
+    ) -> None:
         """Take in one block: define a macro, add a record, or report what went wrong."""
         kind, line = item[0], _absolute(item[-1] if item[0] != "entry" else item[4], first_line)
         if kind == "string":
@@ -195,7 +204,7 @@ class _Reader:
                     path,
                     line,
                 )
-            self.add_record(entry_type, key, fields, first_line, path, line, lines)
+            self.add_record(entry_type, key, fields, first_line, path, line, lines, source)
         elif kind == "failed":
             self.report(Severity.ERROR, item[1], item[2], path, line)
         elif kind == "explicit":
@@ -248,11 +257,12 @@ class _Reader:
         self,
         entry_type: str,
         key: str,
-        written_fields: Iterable[tuple[str, str | None, str, int | None]],
+        written_fields: tuple[str | int | None, ...],
         first_line: int,
         path: Path,
         line: int | None,
         lines: list[str],
+        source: str = "",
     ) -> None:
         previous = self.records.get(key)
         if previous is not None:
@@ -283,14 +293,15 @@ class _Reader:
                 line,
             )
         fields: dict[str, str] = {}
-        for name, text, value, field_line in written_fields:  # the first repeated one wins
-            if name not in fields:
-                fields[name] = (
-                    text
-                    if text is not None
-                    else self.value(value, path, _absolute(field_line, first_line) or line)
-                )
-        self.records[key] = Record(key, entry_type.lower(), fields, path, line)
+        each: Iterator[Any] = iter(written_fields)
+        for name, text, value, field_line in zip(each, each, each, each, strict=True):
+            if name in fields:  # the first of repeated fields wins
+                continue
+            if text is None:
+                source = ""
+                text = self.value(value, path, _absolute(field_line, first_line) or line)
+            fields[name] = text
+        self.records[key] = Record(key, entry_type.lower(), fields, path, line, source)
 
     def explain_late_macros(self) -> None:
         """An "undefined" macro that a later @string defines was used too early: say so."""
@@ -328,7 +339,8 @@ class _Reader:
                     continue
                 for name, value in _inherited_fields(parent, relation).items():
                     fields.setdefault(name, value)
-            self.records[key] = Record(key, record.entry_type, fields, record.path, record.line)
+            if fields != record.fields:
+                self.records[key] = Record(key, record.entry_type, fields, record.path, record.line)
 
     def entries(self) -> list[Entry]:
         """The records shown on the page; the others are reported as notes."""
@@ -355,7 +367,7 @@ class _Reader:
 
     def to_entry(self, record: Record) -> Entry:
         """The record as an entry, remembered in the cache by a digest of what it is made of."""
-        digest = record_digest(record, self.owners.names)
+        digest = f"{record.source or record_digest(record)}|{self.owners.key}"
         cached = self.cache.entries.get(digest) if self.cache is not None else None
         if cached is None:
             entry, problems = build_entry(record, self.owners, digest)
@@ -426,10 +438,9 @@ def build_entry(
     return entry, problems
 
 
-def record_digest(record: Record, owners: Sequence[str]) -> str:
-    """A hash of everything an entry is built from: the record's type, key and evaluated
-    fields (after inheritance), and the owners whose names are marked."""
-    source = repr((record.entry_type, record.key, tuple(record.fields.items()), tuple(owners)))
+def record_digest(record: Record) -> str:
+    """A hash of what a record's entry is made of: its type, key and evaluated fields."""
+    source = repr((record.entry_type, record.key, tuple(record.fields.items())))
     return hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
 
 
@@ -567,7 +578,11 @@ def _item(block: bib.Block, base: int) -> Item | None:
     if isinstance(block, bib.String):
         return ("string", block.key, block.value, line(block))
     if isinstance(block, bib.Entry):
-        fields = tuple((f.key.lower(), literal(f.value), f.value, line(f)) for f in block.fields)
+        fields = tuple(
+            part
+            for f in block.fields
+            for part in (f.key.lower(), *_text_or_value(f.value), line(f))
+        )
         return ("entry", block.entry_type, block.key, fields, line(block), repeated)
     if isinstance(block, bib.ParsingFailedBlock):
         return ("failed", "syntax-error", _failure_message(block), line(block))
@@ -576,6 +591,12 @@ def _item(block: bib.Block, base: int) -> Item | None:
     if isinstance(block, bib.ImplicitComment):
         return ("implicit", block.raw or "", line(block))
     return None
+
+
+def _text_or_value(value: str) -> tuple[str | None, str | None]:
+    """(text, None) for a value that uses no macro, else (None, the value as written)."""
+    text = literal(value)
+    return (text, None) if text is not None else (None, value)
 
 
 def _absolute(line: int | None, first_line: int) -> int | None:

@@ -55,12 +55,12 @@ class Person:
     jr: str = ""
     is_cofirst: bool = False
     is_owner: bool = False
+    # The name as it is displayed: "First von Last, Jr" (made once: pages show it often).
+    name: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def name(self) -> str:
-        """The name as it is displayed: ``First von Last, Jr``."""
+    def __post_init__(self) -> None:
         full = " ".join(part for part in (self.first, self.von, self.last) if part)
-        return f"{full}, {self.jr}" if self.jr else full
+        object.__setattr__(self, "name", f"{full}, {self.jr}" if self.jr else full)
 
 
 @dataclass(frozen=True, slots=True)

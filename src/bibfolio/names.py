@@ -148,6 +148,8 @@ class OwnerMatcher:
     def __init__(self, owners: Sequence[Person]) -> None:
         self.owners = tuple(owners)
         self.names = tuple(owner.name for owner in self.owners)
+        # Stands for the owners in the digests of entries marked with them.
+        self.key = hashlib.blake2b(repr(self.names).encode(), digest_size=8).hexdigest()
         self._known: dict[tuple[str, str, str], bool] = {}
 
     def is_owner(self, person: Person) -> bool:
