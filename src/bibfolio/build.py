@@ -16,6 +16,7 @@ from .load import Bibliography, load
 from .model import Entry, Page, Person
 from .names import InferredOwner, infer_owner, mark_owner, parse_person
 from .output import Text, write_all
+from .parallel import available_jobs
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ def analyse(bib_paths: Sequence[Path], config: Config, cache: Cache | None = Non
     With a ``cache``, what earlier builds computed is reused and what is new is added to it.
     """
     owners = tuple(parse_person(name) for name in config.owner)
-    bibliography = load(bib_paths, config.encoding, owners, cache)
+    bibliography = load(bib_paths, config.encoding, owners, cache, jobs(config))
     entries = bibliography.entries
     inferred = None if owners else infer_owner(entries)
     if inferred is not None:
@@ -61,6 +62,11 @@ def analyse(bib_paths: Sequence[Path], config: Config, cache: Cache | None = Non
     order = {path: index for index, path in enumerate(bib_paths)}
     diagnostics.sort(key=lambda d: (order.get(d.path, len(order)) if d.path else -1, d.line or 0))
     return Analysis(bibliography, entries, tuple(diagnostics), owners, inferred)
+
+
+def jobs(config: Config) -> int:
+    """The processes a build may use (``config.jobs``, where 0 means one per CPU)."""
+    return config.jobs or available_jobs()
 
 
 def owner_note(guess: InferredOwner | None) -> str | None:
@@ -115,9 +121,9 @@ def stream_documents(page: Page, config: Config, cache: Cache | None = None) -> 
 
     data_exports = {"json": page_to_json, "csl-json": page_to_csl_json}
     renderer = (
-        Renderer(config.templates)
+        Renderer(config.templates, jobs=jobs(config))
         if cache is None
-        else Renderer(config.templates, cache.fragments, cache.templates_directory)
+        else Renderer(config.templates, cache.fragments, cache.templates_directory, jobs(config))
     )
     documents: dict[str, Text] = {}
     for fmt in config.formats:

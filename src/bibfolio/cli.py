@@ -110,6 +110,14 @@ def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[s
     help="Layout of --per-paper files: academicpages' _publications/ or Hugo page bundles "
     "(content/publication/).  [default: academicpages]",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=int,
+    metavar="N",
+    help="Processes to use for the entries not in the cache (on large files); 0 means one "
+    "per CPU.  [default: 0]",
+)
 @skip_invalid_option
 @cache_option
 @input_options

@@ -54,6 +54,8 @@ class Config:
     fragment: bool = False
     skip_invalid: bool = False
     encoding: str = "utf-8"
+    # Processes a large build may use; 0 means every CPU this process may run on.
+    jobs: int = 0
 
 
 # The keys a bibfolio.toml may set, and the type each must have there.
@@ -74,6 +76,7 @@ _FILE_SETTINGS: dict[str, type] = {
     "fragment": bool,
     "skip_invalid": bool,
     "encoding": str,
+    "jobs": int,
 }
 _TOML_LINE = re.compile(r"at line (\d+)")
 
@@ -140,6 +143,8 @@ def make_config(config_file: Path | None, overrides: Mapping[str, Any]) -> Confi
         _check_choice(fmt, FORMATS, "format", config_file)
     _check_choice(config.group_by, GROUPINGS, "group_by", config_file)
     _check_choice(config.site, SITES, "site", config_file)
+    if config.jobs < 0:
+        raise ConfigError(f"jobs must be 0 (every CPU) or more, not {config.jobs}", config_file)
     return config
 
 

@@ -34,6 +34,7 @@ from .links import arxiv_id, entry_links
 from .macros import MONTH_MACROS, evaluate, literal
 from .model import Entry, Kind, Person, Span
 from .names import OwnerMatcher, parse_authors
+from .parallel import split_work
 
 if TYPE_CHECKING:
     from .cache import Cache
@@ -149,6 +150,7 @@ class _Reader:
     encoding: str
     owners: OwnerMatcher
     cache: Cache | None = None
+    jobs: int = 1
     macros: dict[str, str] = field(default_factory=lambda: dict(MONTH_MACROS))
     records: dict[str, Record] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -177,13 +179,20 @@ class _Reader:
     ) -> list[tuple[Item, ...]]:
         """Every chunk's items: from the cache when it has them, else parsed (runs of
         consecutive unknown chunks in one bibtexparser call, which is faster than one each)."""
-        if self.cache is None or digests is None:
-            return parse_chunks(texts)
-        parsed: list[tuple[Item, ...] | None] = [self.cache.chunks.get(d) for d in digests]
+        cache = self.cache
+        parsed: list[tuple[Item, ...] | None] = (
+            [cache.chunks.get(d) for d in digests] if cache and digests else [None] * len(texts)
+        )
         missing = [index for index, items in enumerate(parsed) if items is None]
-        for run in _consecutive_runs(missing):
-            for index, items in zip(run, parse_chunks(texts[run[0] : run[-1] + 1]), strict=True):
-                parsed[index] = self.cache.chunks[digests[index]] = items
+
+        def parse_part(start: int, stop: int) -> list[tuple[Item, ...]]:
+            runs = _consecutive_runs(missing[start:stop])
+            return [items for run in runs for items in parse_chunks(texts[run[0] : run[-1] + 1])]
+
+        for index, items in zip(missing, split_work(parse_part, len(missing), self.jobs)):
+            parsed[index] = items
+            if cache and digests:
+                cache.chunks[digests[index]] = items
         return parsed  # type: ignore[return-value]  # every None was filled above
 
     def read_item(
@@ -362,22 +371,31 @@ class _Reader:
                     record.path,
                     record.line,
                 )
-            shown.append(self.to_entry(record))
-        return shown
+            shown.append(record)
+        return self.to_entries(shown)
 
-    def to_entry(self, record: Record) -> Entry:
-        """The record as an entry, remembered in the cache by a digest of what it is made of."""
-        digest = f"{record.source or record_digest(record)}|{self.owners.key}"
-        cached = self.cache.entries.get(digest) if self.cache is not None else None
-        if cached is None:
-            entry, problems = build_entry(record, self.owners, digest)
-            if self.cache is not None:
-                self.cache.entries[digest] = entry_to_data(entry, problems)
-        else:
-            entry, problems = entry_from_data(cached, record.path, record.line, digest)
-        for code, message in problems:
-            self.report(Severity.WARNING, code, message, record.path, record.line)
-        return entry
+    def to_entries(self, records: list[Record]) -> list[Entry]:
+        """The records as entries: from the cache by digest, the others decoded (in parallel
+        when there are many) and added to it."""
+        digests = [f"{r.source or record_digest(r)}|{self.owners.key}" for r in records]
+        table = self.cache.entries if self.cache is not None else {}
+        missing = [index for index, digest in enumerate(digests) if digest not in table]
+
+        def decode_part(start: int, stop: int) -> list[tuple[Any, ...]]:
+            return [
+                entry_to_data(*build_entry(records[index], self.owners))
+                for index in missing[start:stop]
+            ]
+
+        for index, data in zip(missing, split_work(decode_part, len(missing), self.jobs)):
+            table[digests[index]] = data
+        entries = []
+        for record, digest in zip(records, digests, strict=True):
+            entry, problems = entry_from_data(table[digest], record.path, record.line, digest)
+            for code, message in problems:
+                self.report(Severity.WARNING, code, message, record.path, record.line)
+            entries.append(entry)
+        return entries
 
 
 def build_entry(
@@ -449,13 +467,15 @@ def load(
     encoding: str = "utf-8",
     owners: Sequence[Person] = (),
     cache: Cache | None = None,
+    jobs: int = 1,
 ) -> Bibliography:
     """Read the .bib files in order; macros and crossref targets are shared between them.
 
     Authors matching ``owners`` are marked as the owner. With a ``cache``, chunks and entries
-    it has seen are taken from it, and what is new is added to it.
+    it has seen are taken from it, and what is new is added to it. Parsing and decoding what
+    is new may use up to ``jobs`` processes.
     """
-    reader = _Reader(encoding, OwnerMatcher(owners), cache)
+    reader = _Reader(encoding, OwnerMatcher(owners), cache, jobs)
     with cyclic_gc_paused():
         for path in paths:
             reader.read(path)

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from .errors import TemplateError
 from .links import safe_href
 from .model import Entry, Page, Span
+from .parallel import MIN_PARALLEL_ITEMS, split_work
 
 # Characters that would start Markdown syntax inside text; "<", ">" and "&" become entities
 # so that raw HTML in a title stays text in every Markdown engine.
@@ -148,10 +149,11 @@ _BODY_MARK = Markup("\x00bibfolio-body\x00")
 class Renderer:
     """Jinja2 environments for HTML and Markdown over one template search path.
 
-    Each entry is rendered on its own through ``<style>-entry.<fmt>`` (see ``stream``). When
-    ``fragments`` is given, an entry's output is kept there under a key made of the entry's
-    ``digest``, the templates' contents and what the page template passed in; an unchanged
-    entry is then never rendered twice, even across builds when the mapping is persisted.
+    Each entry is rendered on its own through ``<style>-entry.<fmt>`` (see ``stream``), and
+    kept in ``fragments`` under a key made of the entry's ``digest``, the templates' contents
+    and what the page template passed in; an unchanged entry is then never rendered twice,
+    even across builds when ``fragments`` is persisted. On large pages, the entries not in
+    ``fragments`` are rendered ahead in up to ``jobs`` processes.
     """
 
     def __init__(
@@ -159,6 +161,7 @@ class Renderer:
         templates_dir: Path | None = None,
         fragments: MutableMapping[str, str] | None = None,
         compiled_dir: Path | None = None,
+        jobs: int = 1,
     ) -> None:
         bundled = jinja2.FileSystemLoader(bundled_templates_dir())
         user = [jinja2.FileSystemLoader(templates_dir)] if templates_dir else []
@@ -184,7 +187,8 @@ class Renderer:
         self.environments["md"].filters.update(url=md_url, rich=md_rich)
         for environment in self.environments.values():
             environment.filters["search_text"] = search_text
-        self.fragments = fragments
+        self.fragments: MutableMapping[str, str] = {} if fragments is None else fragments
+        self.jobs = jobs
         self._templates_digest: str | None = None
 
     def render(self, page: Page, fmt: str, style: str, fragment: bool = False) -> str:
@@ -194,6 +198,8 @@ class Renderer:
     def stream(self, page: Page, fmt: str, style: str, fragment: bool = False) -> Iterator[str]:
         """``render`` in pieces, so a large page is never held in memory whole."""
         render_entry = self._entry_renderer(fmt, style)
+        if self.jobs > 1 and len(page.entries) >= MIN_PARALLEL_ITEMS:
+            self._render_ahead(page, fmt, style)
         body = self._generate(f"{style}.{fmt}", fmt, page=page, render_entry=render_entry)
         if not fragment:
             # The page template is rendered around a marker, and the body streamed into it.
@@ -206,21 +212,44 @@ class Renderer:
         """The page template's ``render_entry(entry, **context)``: one entry through
         ``<style>-entry.<fmt>``, trailing newlines removed, reused from ``fragments``."""
         name = f"{style}-entry.{fmt}"
-        template: jinja2.Template | None = None
 
         def render_entry(entry: Entry, **context: Any) -> Markup:
-            nonlocal template
-            key = self._fragment_key(name, entry, context) if self.fragments is not None else ""
-            if key and self.fragments is not None and key in self.fragments:
+            key = self._fragment_key(name, entry, context)
+            if key and key in self.fragments:
                 return Markup(self.fragments[key])
-            with self._template_errors():
-                template = template or self.environments[fmt].get_template(name)
-                text = template.render(entry=entry, **context).rstrip("\n")
-            if key and self.fragments is not None:
+            text = self._render_entry(fmt, name, entry, context)
+            if key:
                 self.fragments[key] = text
             return Markup(text)
 
         return render_entry
+
+    def _render_entry(self, fmt: str, name: str, entry: Entry, context: dict[str, Any]) -> str:
+        with self._template_errors():
+            template = self.environments[fmt].get_template(name)
+            return template.render(entry=entry, **context).rstrip("\n")
+
+    def _render_ahead(self, page: Page, fmt: str, style: str) -> None:
+        """Render the entries not in ``fragments`` in parallel. A first pass over the page
+        template, with a ``render_entry`` that only takes note, finds what it will ask for."""
+        name = f"{style}-entry.{fmt}"
+        wanted: dict[str, tuple[Entry, dict[str, Any]]] = {}
+
+        def take_note(entry: Entry, **context: Any) -> Markup:
+            key = self._fragment_key(name, entry, context)
+            if key and key not in self.fragments:
+                wanted.setdefault(key, (entry, context))
+            return Markup()
+
+        for _ in self._generate(f"{style}.{fmt}", fmt, page=page, render_entry=take_note):
+            pass
+        keys = list(wanted)
+
+        def render_part(start: int, stop: int) -> list[str]:
+            return [self._render_entry(fmt, name, *wanted[key]) for key in keys[start:stop]]
+
+        for key, text in zip(keys, split_work(render_part, len(keys), self.jobs), strict=True):
+            self.fragments[key] = text
 
     def _fragment_key(self, name: str, entry: Entry, context: dict[str, Any]) -> str:
         """What an entry's output depends on, hashed; "" when the entry has no digest."""
