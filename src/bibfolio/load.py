@@ -189,7 +189,9 @@ class _Reader:
             runs = _consecutive_runs(missing[start:stop])
             return [items for run in runs for items in parse_chunks(texts[run[0] : run[-1] + 1])]
 
-        for index, items in zip(missing, split_work(parse_part, len(missing), self.jobs)):
+        for index, items in zip(
+            missing, split_work(parse_part, len(missing), self.jobs), strict=True
+        ):
             parsed[index] = items
             if cache and digests:
                 cache.chunks[digests[index]] = items
@@ -387,7 +389,9 @@ class _Reader:
                 for index in missing[start:stop]
             ]
 
-        for index, data in zip(missing, split_work(decode_part, len(missing), self.jobs)):
+        for index, data in zip(
+            missing, split_work(decode_part, len(missing), self.jobs), strict=True
+        ):
             table[digests[index]] = data
         entries = []
         for record, digest in zip(records, digests, strict=True):
