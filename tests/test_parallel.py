@@ -1,0 +1,81 @@
+"""Work split over processes gives exactly what one process gives."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bibfolio import parallel
+from bibfolio.cli import main
+from bibfolio.errors import BibfolioError
+from bibfolio.parallel import split_work
+
+DATA = Path(__file__).parent / "data"
+
+
+def pids(start: int, stop: int) -> list[tuple[int, int]]:
+    return [(index, os.getpid()) for index in range(start, stop)]
+
+
+def test_parts_come_back_in_order_from_more_than_one_process() -> None:
+    results = split_work(pids, 2500, jobs=2)
+    assert [index for index, _ in results] == list(range(2500))
+    if parallel._can_fork():
+        assert len({pid for _, pid in results}) == 2
+        assert results[0][1] == os.getpid()  # the main process does the first part
+
+
+def test_small_jobs_and_one_job_stay_in_this_process() -> None:
+    assert {pid for _, pid in split_work(pids, 10, jobs=4)} == {os.getpid()}
+    assert {pid for _, pid in split_work(pids, 5000, jobs=1)} == {os.getpid()}
+
+
+def failing(start: int, stop: int) -> list[int]:
+    if stop == 3000:
+        raise BibfolioError("the last part failed")
+    return list(range(start, stop))
+
+
+def test_a_failed_worker_part_is_redone_here_and_raises_its_error() -> None:
+    with pytest.raises(BibfolioError, match="the last part failed"):
+        split_work(failing, 3000, jobs=2)
+
+
+def corpus(entries: int) -> str:
+    """small.bib repeated with fresh keys, titles and DOIs up to ``entries`` entries."""
+    text = (DATA / "small.bib").read_text(encoding="utf-8")
+    blocks = [b for b in re.split(r"\n(?=@)", text) if re.match(r"@(?!string)\w+\{", b)]
+    copies = []
+    for number in range(entries):
+        block = blocks[number % len(blocks)]
+        block = re.sub(r"^(@\w+\{)([^,]+)", rf"\g<1>\g<2>{number}", block)
+        block = re.sub(r"(\btitle\s*=\s*\{)", rf"\g<1>Copy {number} of ", block, count=1)
+        copies.append(re.sub(r"(\bdoi\s*=\s*\{)", rf"\g<1>10.9999/{number}.", block))
+    return "\n".join(copies) + "\n"
+
+
+def test_a_build_with_two_jobs_equals_a_build_with_one(runner: CliRunner, tmp_path: Path) -> None:
+    bib = tmp_path / "big.bib"
+    bib.write_text(corpus(2400), encoding="utf-8")
+    outputs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out-{jobs}"
+        args = ["build", str(bib), "-s", "full", "-o", str(out), "-j", jobs, "--no-cache"]
+        result = runner.invoke(main, [*args, "--owner", "Ada Lovelace"])
+        assert result.exit_code == 0, result.output
+        outputs[jobs] = (result.output.replace(str(out), "OUT"), *_files(out))
+    assert outputs["1"] == outputs["2"]
+
+
+def _files(directory: Path) -> list[bytes]:
+    return [path.read_bytes() for path in sorted(directory.iterdir())]
+
+
+def test_jobs_must_not_be_negative(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["build", str(DATA / "small.bib"), "-j", "-1", "-o", "-"])
+    assert result.exit_code == 1
+    assert "jobs must be 0 (every CPU) or more" in result.output
