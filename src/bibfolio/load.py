@@ -22,10 +22,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bibtexparser import model as bib
-from bibtexparser.entrypoint import parse_string
-from bibtexparser.exceptions import BlockAbortedException
-
 from .cache import cyclic_gc_paused, entry_from_data, entry_to_data
 from .errors import BibfolioError, Diagnostic, Severity
 from .labels import is_preprint, paper_label
@@ -37,6 +33,8 @@ from .names import OwnerMatcher, parse_authors
 from .parallel import split_work
 
 if TYPE_CHECKING:
+    from bibtexparser import model as bib
+
     from .cache import Cache
 
 PROJECT_TYPES = frozenset({"software"})
@@ -577,6 +575,9 @@ def parse_chunks(chunks: Sequence[str]) -> list[tuple[Item, ...]]:
         starts.append(line)
         line += chunk.count("\n") + 1
     items: list[list[Item]] = [[] for _ in chunks]
+    # bibtexparser loads here: a build whose chunks are all cached never needs it.
+    from bibtexparser.entrypoint import parse_string
+
     for block in parse_string("\n".join(chunks), parse_stack=[]).blocks:
         index = bisect.bisect_right(starts, block.start_line or 0) - 1
         item = _item(block, starts[index])
@@ -587,6 +588,7 @@ def parse_chunks(chunks: Sequence[str]) -> list[tuple[Item, ...]]:
 
 def _item(block: bib.Block, base: int) -> Item | None:
     """A block in plain data (see ``Item``), lines counted from ``base``."""
+    from bibtexparser import model as bib
 
     def line(item: bib.Block | bib.Field) -> int | None:
         return None if item.start_line is None else item.start_line - base
@@ -657,6 +659,8 @@ def _month(text: str) -> int | None:
 
 def _failure_message(block: bib.ParsingFailedBlock) -> str:
     """What went wrong with a block bibtexparser could not read."""
+    from bibtexparser.exceptions import BlockAbortedException
+
     head = (block.raw or "").split(",", 1)[0].split("\n", 1)[0].strip()
     error = block.error
     reason = error.abort_reason if isinstance(error, BlockAbortedException) else str(error)

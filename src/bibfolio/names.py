@@ -10,11 +10,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from bibtexparser.middlewares.names import (
-    parse_single_name_into_parts,
-    split_multiple_persons_names,
-)
-
 from .latex import to_unicode
 from .model import Entry, Kind, Person
 
@@ -45,6 +40,8 @@ def _parse_name(text: str) -> Person:
     is_cofirst = text.endswith(COFIRST_MARK)
     if is_cofirst:
         text = text[: -len(COFIRST_MARK)].rstrip()
+    from bibtexparser.middlewares.names import parse_single_name_into_parts
+
     parts = parse_single_name_into_parts(text, strict=False)
     first, von, last, jr = (
         to_unicode(" ".join(words)) for words in (parts.first, parts.von, parts.last, parts.jr)
@@ -76,6 +73,8 @@ def split_names(latex_authors: str) -> list[str]:
     of reading the entry.
     """
     if "{" in latex_authors or "}" in latex_authors or "\\" in latex_authors:
+        from bibtexparser.middlewares.names import split_multiple_persons_names
+
         return split_multiple_persons_names(latex_authors)
     names = latex_authors.strip(" \r\n\t")
     return _AND.split(names) if names else []

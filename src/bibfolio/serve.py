@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import click
 
-from .cache import Cache
 from .config import CONFIG_FILENAME, OUTPUT_NAMES, find_config_file, make_config
 from .errors import BibfolioError, Diagnostic
 from .options import CONTEXT_SETTINGS, bib_files, input_options, skip_invalid_option, style_options
@@ -30,6 +29,8 @@ if TYPE_CHECKING:
     from types import FrameType
 
     from watchfiles import Change
+
+    from .cache import Cache
 
 
 # A preview is always the whole page, as HTML and Markdown; nothing is written.
@@ -130,6 +131,8 @@ class LivePage:
         self.options = dict(options or {})
         self.documents: Mapping[str, str] | None = None
         self.templates: Path | None = self.options.get("templates")
+        from .cache import Cache  # loaded with the model, not for --help
+
         # In memory only: kept between rebuilds, trimmed to what the last one used.
         self._cache = Cache()
         self._lock = threading.Lock()
