@@ -221,3 +221,24 @@ def test_only_what_the_last_build_used_is_kept(tmp_path: Path) -> None:
     assert again.path != cache.path  # keyed by the input files
     stored = pickle.loads((tmp_path / "c.pickle").read_bytes())
     assert set(stored["entries"]) == {"new"}
+
+
+def test_small_changes_go_to_a_journal_that_loads_back(tmp_path: Path) -> None:
+    cache = Cache(path=tmp_path / "c.pickle")
+    for number in range(300):
+        cache.entries[f"e{number}"] = (number,)
+    cache.save()
+    journal = tmp_path / "c.journal"
+    assert not journal.exists()
+
+    cache = Cache.open(tmp_path / "c.pickle")
+    for number in range(1, 300):  # e0 is not used any more, and e300 is new
+        assert cache.entries.get(f"e{number}") == (number,)
+    cache.entries["e300"] = (300,)
+    cache.save()
+    assert journal.exists()
+
+    again = Cache.open(tmp_path / "c.pickle")
+    assert set(again.entries) == {f"e{number}" for number in range(1, 301)}
+    journal.write_bytes(journal.read_bytes()[:-5])  # cut short: its last change is lost
+    assert set(Cache.open(tmp_path / "c.pickle").entries) == {f"e{number}" for number in range(300)}

@@ -38,7 +38,7 @@ class Table(MutableMapping[str, Value], Generic[Value]):
     def __init__(self, stored: dict[str, Value] | None = None) -> None:
         self.stored: dict[str, Value] = stored if stored is not None else {}
         self.used: dict[str, Value] = {}
-        self.added = False
+        self.added: dict[str, Value] = {}
 
     def get(self, key: str, default: Any = None) -> Any:
         value = self.stored.get(key)
@@ -55,8 +55,7 @@ class Table(MutableMapping[str, Value], Generic[Value]):
         return value
 
     def __setitem__(self, key: str, value: Value) -> None:
-        self.stored[key] = self.used[key] = value
-        self.added = True
+        self.stored[key] = self.used[key] = self.added[key] = value
 
     def __delitem__(self, key: str) -> None:
         del self.stored[key]
@@ -68,14 +67,15 @@ class Table(MutableMapping[str, Value], Generic[Value]):
     def __len__(self) -> int:
         return len(self.stored)
 
-    @property
-    def changed(self) -> bool:
-        """True when keeping only what was used would differ from what is stored."""
-        return self.added or len(self.used) != len(self.stored)
+    def unused(self) -> list[str]:
+        """The stored keys this build did not use."""
+        if len(self.used) == len(self.stored):
+            return []
+        return [key for key in self.stored if key not in self.used]
 
     def keep_used(self) -> None:
         """Forget what this build did not use, and start counting afresh."""
-        self.stored, self.used, self.added = self.used, {}, False
+        self.stored, self.used, self.added = self.used, {}, {}
 
 
 @dataclass
@@ -86,16 +86,23 @@ class Cache:
     entries: Table[tuple[Any, ...]] = field(default_factory=Table)
     fragments: Table[str] = field(default_factory=Table)
     path: Path | None = None
+    # Changes appended to the journal since the whole cache was last written, in items.
+    journal_items: int = 0
 
     @classmethod
     def for_files(cls, bib_paths: Sequence[Path], directory: Path | None = None) -> Cache:
         """The cache of earlier builds of these files (empty when there is none)."""
-        path = (directory or cache_directory()) / f"{_files_key(bib_paths)}.pickle"
+        return cls.open((directory or cache_directory()) / f"{_files_key(bib_paths)}.pickle")
+
+    @classmethod
+    def open(cls, path: Path) -> Cache:
+        """The cache kept in ``path`` and its journal (empty when there is none)."""
         try:
             with path.open("rb") as file, cyclic_gc_paused():
                 stored = _PlainUnpickler(file).load()
+                journal_items = _replay_journal(_journal(path), stored)
             chunks, entries, fragments = (Table(stored[name]) for name in _TABLES)
-            return cls(chunks, entries, fragments, path)
+            return cls(chunks, entries, fragments, path, journal_items)
         except Exception:  # missing, unreadable or not ours: start empty, never fail a build
             return cls(path=path)
 
@@ -110,21 +117,33 @@ class Cache:
             table.keep_used()
 
     def save(self) -> None:
-        """Write what this build used, atomically; nothing when that is what is stored."""
-        tables = self._tables()
-        if self.path is None or not any(table.changed for table in tables):
+        """Keep what this build used and nothing else; nothing to do when that is stored.
+
+        A few changes (an entry edited) are appended to a journal beside the cache file,
+        which is much faster than writing it all again; the whole file is written when the
+        journal grows past a tenth of it. Every item is stored under a hash of what it was
+        made from, so a journal cut short or shared by two builds can only cost misses.
+        """
+        if self.path is None:
             return
-        data = {name: table.used for name, table in zip(_TABLES, tables, strict=True)}
+        tables = self._tables()
+        added = {name: table.added for name, table in zip(_TABLES, tables, strict=True)}
+        dropped = {name: table.unused() for name, table in zip(_TABLES, tables, strict=True)}
+        changes = sum(map(len, added.values())) + sum(map(len, dropped.values()))
+        if not changes:
+            return
+        kept = sum(len(table.used) for table in tables)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            try:
-                with os.fdopen(handle, "wb") as file:
-                    pickle.dump(data, file, protocol=pickle.HIGHEST_PROTOCOL)
-                Path(temp).replace(self.path)
-            except BaseException:
-                Path(temp).unlink()
-                raise
+            if self.path.exists() and self.journal_items + changes <= max(kept // 10, 100):
+                with _journal(self.path).open("ab") as file:
+                    pickle.dump((added, dropped), file, protocol=pickle.HIGHEST_PROTOCOL)
+                self.journal_items += changes
+            else:
+                used = {name: table.used for name, table in zip(_TABLES, tables, strict=True)}
+                _write_atomically(self.path, used)
+                _journal(self.path).unlink(missing_ok=True)
+                self.journal_items = 0
         except OSError:  # a read-only or full disk costs speed next time, nothing else
             return
 
@@ -133,6 +152,37 @@ class Cache:
 
 
 _TABLES = ("chunks", "entries", "fragments")
+
+
+def _journal(path: Path) -> Path:
+    return path.with_suffix(".journal")
+
+
+def _replay_journal(journal: Path, stored: dict[str, dict[str, Any]]) -> int:
+    """Apply the changes appended to the journal (up to a record cut short); their size."""
+    items = 0
+    try:
+        with journal.open("rb") as file:
+            while True:
+                added, dropped = _PlainUnpickler(file).load()
+                for name in _TABLES:
+                    for key in dropped[name]:
+                        stored[name].pop(key, None)
+                    stored[name].update(added[name])
+                    items += len(added[name]) + len(dropped[name])
+    except Exception:  # the end of the journal, or no journal
+        return items
+
+
+def _write_atomically(path: Path, data: Any) -> None:
+    handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            pickle.dump(data, file, protocol=pickle.HIGHEST_PROTOCOL)
+        Path(temp).replace(path)
+    except BaseException:
+        Path(temp).unlink()
+        raise
 
 
 @contextmanager
