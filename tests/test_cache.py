@@ -242,3 +242,19 @@ def test_small_changes_go_to_a_journal_that_loads_back(tmp_path: Path) -> None:
     assert set(again.entries) == {f"e{number}" for number in range(1, 301)}
     journal.write_bytes(journal.read_bytes()[:-5])  # cut short: its last change is lost
     assert set(Cache.open(tmp_path / "c.pickle").entries) == {f"e{number}" for number in range(300)}
+
+
+def test_what_the_page_template_passes_is_part_of_the_key(tmp_path: Path) -> None:
+    from bibfolio.build import build_page
+    from bibfolio.config import Config
+    from bibfolio.render import Renderer
+
+    (tmp_path / "compact.md").write_text(
+        "{% for e in page.entries %}{{ render_entry(e, tag=['a']) }}"
+        "{{ render_entry(e, tag=['b']) }}\n{% endfor %}",
+        encoding="utf-8",
+    )
+    (tmp_path / "compact-entry.md").write_text("{{ tag[0] }}", encoding="utf-8")
+    page = build_page([DATA / "small.bib"], Config(owner=("Ada Lovelace",))).page
+    text = Renderer(tmp_path).render(page, "md", "compact", fragment=True)
+    assert text.splitlines()[0] == "ab"

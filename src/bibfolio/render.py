@@ -190,6 +190,7 @@ class Renderer:
         self.fragments: MutableMapping[str, str] = {} if fragments is None else fragments
         self.jobs = jobs
         self._templates_digest: str | None = None
+        self._key_prefixes: dict[tuple[Any, ...], str] = {}
 
     def render(self, page: Page, fmt: str, style: str, fragment: bool = False) -> str:
         """Render ``<style>.<fmt>``, wrapped in ``page.<fmt>`` unless ``fragment`` is set."""
@@ -252,16 +253,24 @@ class Renderer:
             self.fragments[key] = text
 
     def _fragment_key(self, name: str, entry: Entry, context: dict[str, Any]) -> str:
-        """What an entry's output depends on, hashed; "" when the entry has no digest."""
+        """What an entry's output depends on: the templates' contents, the entry template's
+        name, what the page template passed in (hashed together once) and the entry's digest;
+        "" when the entry has no digest."""
         if not entry.digest:
             return ""
-        if self._templates_digest is None:
-            self._templates_digest = templates_digest(self.search_path)
-        extra = repr(sorted(context.items()))
-        return hashlib.blake2b(
-            "\0".join((self._templates_digest, name, entry.digest, extra)).encode(),
-            digest_size=16,
-        ).hexdigest()
+        settings: tuple[Any, ...] = (name, *context.items())
+        try:
+            prefix = self._key_prefixes.get(settings)
+        except TypeError:  # a list or dict passed in: use its text instead
+            settings = (name, repr(sorted(context.items())))
+            prefix = self._key_prefixes.get(settings)
+        if prefix is None:
+            if self._templates_digest is None:
+                self._templates_digest = templates_digest(self.search_path)
+            source = "\0".join((self._templates_digest, repr(settings)))
+            prefix = hashlib.blake2b(source.encode(), digest_size=8).hexdigest()
+            self._key_prefixes[settings] = prefix
+        return f"{prefix}:{entry.digest}"
 
     def _generate(self, name: str, fmt: str, **context: Any) -> Iterator[str]:
         """Render a template piece by piece, turning Jinja2's errors into ``TemplateError``."""
