@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -33,3 +34,18 @@ def test_importing_the_cli_does_not_load_the_heavy_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert output.strip() == "[]"
+
+
+def test_a_cache_passed_through_the_api_is_reused(tmp_path: Path) -> None:
+    from bibfolio import Cache, Config, build_page, render_documents
+
+    paths = [Path(__file__).parent / "data" / "small.bib"]
+    config = Config(owner=("Ada Lovelace",), style="full")
+    pages = []
+    for _ in range(2):
+        cache = Cache.for_files(paths, tmp_path)
+        result = build_page(paths, config, cache)
+        pages.append(render_documents(result.page, config, cache))
+        cache.save()
+    assert pages[0] == pages[1] == render_documents(build_page(paths, config).page, config)
+    assert len(cache.fragments) == len(result.page.entries) * len(config.formats)

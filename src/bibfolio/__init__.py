@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         stream_documents,
         write_files,
     )
+    from .cache import Cache
     from .config import Config, make_config
     from .errors import BibfolioError, BibSyntaxError, ConfigError, Diagnostic, TemplateError
     from .load import Bibliography, load
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 # Public name -> the module that defines it.
 _EXPORTS = {
     "BuildResult": "build",
+    "Cache": "cache",
     "build_page": "build",
     "render_documents": "build",
     "stream_documents": "build",
@@ -47,6 +49,7 @@ __all__ = [
     "BibfolioError",
     "Bibliography",
     "BuildResult",
+    "Cache",
     "Config",
     "ConfigError",
     "Diagnostic",

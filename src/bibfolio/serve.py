@@ -7,6 +7,7 @@ The ``serve`` command wires them together.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -145,6 +146,10 @@ class LivePage:
                 built = build_preview(self.bib_files, self.config_file, self.options, self._cache)
             except BibfolioError as error:
                 return Failed(error, time.perf_counter() - start)
+            finally:
+                # Reading froze what it made (see cache.cyclic_gc_paused); a server lives on,
+                # so let the collector see it again and free what later becomes garbage.
+                gc.unfreeze()
             self._cache.keep_used()
             self.documents = built.documents
             self.templates = built.templates
