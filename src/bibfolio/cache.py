@@ -23,6 +23,7 @@ from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import starmap
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -238,8 +239,8 @@ def entry_to_data(entry: Entry, problems: Sequence[tuple[str, str]]) -> tuple[An
         entry.entry_type,
         entry.title,
         entry.label,
-        tuple((span.text, span.style, span.href) for span in entry.title_spans),
-        tuple((p.first, p.von, p.last, p.jr, p.is_cofirst, p.is_owner) for p in entry.authors),
+        tuple(map(_span_data, entry.title_spans)),
+        tuple(map(_person_data, entry.authors)),
         entry.et_al,
         entry.year,
         entry.month,
@@ -280,7 +281,7 @@ def entry_from_data(
         theme,
         is_lead,
         selected,
-        tuple(Link(*link) for link in links),
+        tuple(starmap(Link, links)),
         url,
         path,
         line,
@@ -289,7 +290,17 @@ def entry_from_data(
     return entry, [(code, message) for code, message in problems]
 
 
-# People and title spans recur across papers: one object each, shared.
+# People and title spans recur across papers: one object each, shared (in the pickle too).
+@lru_cache(maxsize=65_536)
+def _person_data(person: Person) -> tuple[str, str, str, str, bool, bool]:
+    return (person.first, person.von, person.last, person.jr, person.is_cofirst, person.is_owner)
+
+
+@lru_cache(maxsize=65_536)
+def _span_data(span: Span) -> tuple[str, str, str]:
+    return (span.text, span.style, span.href)
+
+
 @lru_cache(maxsize=65_536)
 def _person(data: tuple[str, str, str, str, bool, bool]) -> Person:
     return Person(*data)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .errors import Diagnostic, Severity
-from .links import arxiv_id, doi_url
+from .links import arxiv_id, doi_name
 from .load import Bibliography, Record
 from .model import Entry, Kind
 from .names import equal_contribution_positions, fold
@@ -154,7 +154,7 @@ def duplicate_papers(data: Checked) -> Iterator[Diagnostic]:
 
 
 def _identities(record: Record, entry: Entry) -> Iterator[tuple[str, str]]:
-    doi = doi_url(record.fields.get("doi", ""))
+    doi = doi_name(record.fields.get("doi", ""))
     if doi:
         yield ("DOI", doi.lower())
     eprint = record.fields.get("eprint", "")

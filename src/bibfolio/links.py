@@ -71,10 +71,16 @@ def arxiv_id(eprint: str, archive_prefix: str = "") -> str | None:
     return None
 
 
+def doi_name(doi: str) -> str | None:
+    """The DOI itself (``10.NNNN/...``), given bare, as ``doi:...`` or as a doi.org URL."""
+    match = _DOI.match(doi.strip())
+    return match.group(1) if match else None
+
+
 def doi_url(doi: str) -> str | None:
     """``https://doi.org/...`` for a DOI given bare, as ``doi:...`` or as a doi.org URL."""
-    match = _DOI.match(doi.strip())
-    return f"https://doi.org/{quote(match.group(1), safe='/:;()._-')}" if match else None
+    name = doi_name(doi)
+    return f"https://doi.org/{quote(name, safe='/:;()._-')}" if name else None
 
 
 def entry_links(fields: Mapping[str, str]) -> EntryLinks:

@@ -17,6 +17,7 @@ import bisect
 import codecs
 import hashlib
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -604,12 +605,14 @@ def _item(block: bib.Block, base: int) -> Item | None:
     if isinstance(block, bib.String):
         return ("string", block.key, block.value, line(block))
     if isinstance(block, bib.Entry):
+        # Interned names are stored once in the cache however many entries use them.
         fields = tuple(
             part
             for f in block.fields
-            for part in (f.key.lower(), *_text_or_value(f.value), line(f))
+            for part in (sys.intern(f.key.lower()), *_text_or_value(f.value), line(f))
         )
-        return ("entry", block.entry_type, block.key, fields, line(block), repeated)
+        entry_type = sys.intern(block.entry_type)
+        return ("entry", entry_type, block.key, fields, line(block), repeated)
     if isinstance(block, bib.ParsingFailedBlock):
         return ("failed", "syntax-error", _failure_message(block), line(block))
     if isinstance(block, bib.ExplicitComment):

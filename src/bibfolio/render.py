@@ -199,7 +199,7 @@ class Renderer:
     def stream(self, page: Page, fmt: str, style: str, fragment: bool = False) -> Iterator[str]:
         """``render`` in pieces, so a large page is never held in memory whole."""
         render_entry = self._entry_renderer(fmt, style)
-        if self.jobs > 1 and len(page.entries) >= MIN_PARALLEL_ITEMS:
+        if self.jobs > 1 and self._unrendered(page) >= MIN_PARALLEL_ITEMS:
             self._render_ahead(page, fmt, style)
         body = self._generate(f"{style}.{fmt}", fmt, page=page, render_entry=render_entry)
         if not fragment:
@@ -229,6 +229,12 @@ class Renderer:
         with self._template_errors():
             template = self.environments[fmt].get_template(name)
             return template.render(entry=entry, **context).rstrip("\n")
+
+    def _unrendered(self, page: Page) -> int:
+        """How many entries have no output in ``fragments`` (under any settings): when these
+        are few, rendering ahead would cost more than it saves."""
+        rendered = {key.rpartition(":")[2] for key in self.fragments}
+        return sum(1 for entry in page.entries if entry.digest not in rendered)
 
     def _render_ahead(self, page: Page, fmt: str, style: str) -> None:
         """Render the entries not in ``fragments`` in parallel. A first pass over the page
