@@ -341,3 +341,11 @@ def test_hostile_url_is_never_a_markdown_link_destination(
     markdown = render(entry(**{field: address}), "md", style)
     destinations = md_link_destinations(markdown)
     assert not any(is_hostile(destination) for destination in destinations), destinations
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="a\n ", max_size=6), max_size=8))
+def test_streamed_output_ends_with_exactly_one_newline(pieces: list[str]) -> None:
+    from bibfolio.render import _one_final_newline
+
+    assert "".join(_one_final_newline(pieces)) == "".join(pieces).strip("\n") + "\n"

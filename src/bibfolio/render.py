@@ -333,6 +333,10 @@ def _one_final_newline(pieces: Iterable[str]) -> Iterator[str]:
         if not started:
             piece = piece.lstrip("\n")
             started = bool(piece)
+        if not held and not piece.endswith("\n"):  # most pieces: pass on as they are
+            if piece:
+                yield piece
+            continue
         # join, not +: adding a str to Markup would escape the str.
         text = "".join((held, piece))
         kept = text.rstrip("\n")
