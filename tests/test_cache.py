@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import pickle
+import marshal
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -131,7 +131,7 @@ def test_entry_data_round_trip_keeps_every_field() -> None:
     for item in dataclasses.fields(Entry):  # the test entry differs from the defaults everywhere
         assert getattr(entry, item.name) != getattr(defaults, item.name), item.name
     problems = [("bad-year", "year")]
-    data = pickle.loads(pickle.dumps(entry_to_data(entry, problems)))
+    data = marshal.loads(marshal.dumps(entry_to_data(entry, problems)))
     assert entry_from_data(data, Path("refs.bib"), 7, "d") == (entry, problems)
 
 
@@ -149,7 +149,7 @@ def outputs(directory: Path) -> dict[str, bytes]:
 
 
 def cache_files(cache_home: Path) -> list[Path]:
-    return sorted(cache_home.glob("bibfolio/*/*.pickle"))
+    return sorted(cache_home.glob("bibfolio/*/*.cache"))
 
 
 def test_warm_and_edited_builds_equal_cold_builds(
@@ -189,11 +189,14 @@ def test_no_cache_writes_nothing_and_a_bad_cache_file_is_ignored(
     assert cache_files(cache_home) == []
     build(runner, bib, tmp_path / "b")
     (cache_file,) = cache_files(cache_home)
-    # A file that would run code when unpickled is refused, not run; so is garbage.
-    cache_file.write_bytes(pickle.dumps({"chunks": Path("x")}))
+    # Code in a cache file is refused, not run; so is data of another shape, and garbage.
+    cache_file.write_bytes(marshal.dumps((lambda: 0).__code__))
+    build(runner, bib, tmp_path / "c0")
+    cache_file.write_bytes(marshal.dumps({"chunks": [1], "entries": {}, "fragments": {}}))
     build(runner, bib, tmp_path / "c")
-    cache_file.write_bytes(b"not a pickle")
+    cache_file.write_bytes(b"not a cache")
     build(runner, bib, tmp_path / "d")
+    assert outputs(tmp_path / "c0") == outputs(tmp_path / "a")
     assert outputs(tmp_path / "d") == outputs(tmp_path / "c") == outputs(tmp_path / "a")
 
 
@@ -211,7 +214,7 @@ def test_editing_a_template_renders_again(runner: CliRunner, tmp_path: Path) -> 
 
 
 def test_only_what_the_last_build_used_is_kept(tmp_path: Path) -> None:
-    cache = Cache(path=tmp_path / "c.pickle")
+    cache = Cache(path=tmp_path / "c.cache")
     cache.entries["old"] = ("x",)
     cache.keep_used()
     assert "old" in cache.entries
@@ -219,29 +222,29 @@ def test_only_what_the_last_build_used_is_kept(tmp_path: Path) -> None:
     cache.save()
     again = Cache.for_files([], tmp_path)
     assert again.path != cache.path  # keyed by the input files
-    stored = pickle.loads((tmp_path / "c.pickle").read_bytes())
+    stored = marshal.loads((tmp_path / "c.cache").read_bytes())
     assert set(stored["entries"]) == {"new"}
 
 
 def test_small_changes_go_to_a_journal_that_loads_back(tmp_path: Path) -> None:
-    cache = Cache(path=tmp_path / "c.pickle")
+    cache = Cache(path=tmp_path / "c.cache")
     for number in range(300):
         cache.entries[f"e{number}"] = (number,)
     cache.save()
     journal = tmp_path / "c.journal"
     assert not journal.exists()
 
-    cache = Cache.open(tmp_path / "c.pickle")
+    cache = Cache.open(tmp_path / "c.cache")
     for number in range(1, 300):  # e0 is not used any more, and e300 is new
         assert cache.entries.get(f"e{number}") == (number,)
     cache.entries["e300"] = (300,)
     cache.save()
     assert journal.exists()
 
-    again = Cache.open(tmp_path / "c.pickle")
+    again = Cache.open(tmp_path / "c.cache")
     assert set(again.entries) == {f"e{number}" for number in range(1, 301)}
     journal.write_bytes(journal.read_bytes()[:-5])  # cut short: its last change is lost
-    assert set(Cache.open(tmp_path / "c.pickle").entries) == {f"e{number}" for number in range(300)}
+    assert set(Cache.open(tmp_path / "c.cache").entries) == {f"e{number}" for number in range(300)}
 
 
 def test_what_the_page_template_passes_is_part_of_the_key(tmp_path: Path) -> None:

@@ -5,19 +5,21 @@ its text; an entry by a digest of its evaluated fields and owner; an entry's ren
 by that digest and the templates (see ``render.py``). What is not found is computed and
 added, so an unchanged entry is never parsed, decoded or rendered twice.
 
-On disk, the cache is one file per set of input files, under ``$XDG_CACHE_HOME/bibfolio``
-(``~/.cache/bibfolio``), in a directory named after a hash of bibfolio's own code: another
-version of bibfolio never reads it. Only what the last build used is written back, so it
-holds one build's worth. Deleting it is always safe, and a cache that cannot be read or
-written is simply not used. ``serve`` keeps a ``Cache`` in memory instead.
+On disk, the cache is one file per set of input files (plain data written with ``marshal``),
+under ``$XDG_CACHE_HOME/bibfolio`` (``~/.cache/bibfolio``), in a directory named after the
+Python version and a hash of bibfolio's own code: another version of either never reads it.
+Only what the last build used is kept, so it holds one build's worth; small changes go to a
+journal beside it. Deleting it is always safe, and a cache that cannot be read or written is
+simply not used. ``serve`` keeps a ``Cache`` in memory instead.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
+import marshal
 import os
-import pickle
+import sys
 import tempfile
 from collections.abc import Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import starmap
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 
 from .model import Entry, Kind, Link, Person, Span
 
@@ -93,14 +95,16 @@ class Cache:
     @classmethod
     def for_files(cls, bib_paths: Sequence[Path], directory: Path | None = None) -> Cache:
         """The cache of earlier builds of these files (empty when there is none)."""
-        return cls.open((directory or cache_directory()) / f"{_files_key(bib_paths)}.pickle")
+        return cls.open((directory or cache_directory()) / f"{_files_key(bib_paths)}.cache")
 
     @classmethod
     def open(cls, path: Path) -> Cache:
         """The cache kept in ``path`` and its journal (empty when there is none)."""
         try:
             with path.open("rb") as file, cyclic_gc_paused():
-                stored = _PlainUnpickler(file).load()
+                stored = _load_plain(file)
+                if not all(isinstance(stored.get(name), dict) for name in _TABLES):
+                    raise ValueError("not a cache file")
                 journal_items = _replay_journal(_journal(path), stored)
             chunks, entries, fragments = (Table(stored[name]) for name in _TABLES)
             return cls(chunks, entries, fragments, path, journal_items)
@@ -138,14 +142,14 @@ class Cache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.exists() and self.journal_items + changes <= max(kept // 10, 100):
                 with _journal(self.path).open("ab") as file:
-                    pickle.dump((added, dropped), file, protocol=pickle.HIGHEST_PROTOCOL)
+                    marshal.dump((added, dropped), file)
                 self.journal_items += changes
             else:
                 used = {name: table.used for name, table in zip(_TABLES, tables, strict=True)}
                 _write_atomically(self.path, used)
                 _journal(self.path).unlink(missing_ok=True)
                 self.journal_items = 0
-        except OSError:  # a read-only or full disk costs speed next time, nothing else
+        except (OSError, ValueError):  # a read-only or full disk: slower next time, that is all
             return
 
     def _tables(self) -> tuple[Table[Any], ...]:
@@ -165,7 +169,7 @@ def _replay_journal(journal: Path, stored: dict[str, dict[str, Any]]) -> int:
     try:
         with journal.open("rb") as file:
             while True:
-                added, dropped = _PlainUnpickler(file).load()
+                added, dropped = _load_plain(file)
                 for name in _TABLES:
                     for key in dropped[name]:
                         stored[name].pop(key, None)
@@ -179,7 +183,7 @@ def _write_atomically(path: Path, data: Any) -> None:
     handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
-            pickle.dump(data, file, protocol=pickle.HIGHEST_PROTOCOL)
+            marshal.dump(data, file)
         Path(temp).replace(path)
     except BaseException:
         Path(temp).unlink()
@@ -203,18 +207,21 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-class _PlainUnpickler(pickle.Unpickler):
-    """Reads only plain data (dicts, tuples, strings, numbers): the cache never holds objects,
-    so a file that names any class or function is refused rather than run."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        raise pickle.UnpicklingError(f"{module}.{name} is not plain data")
+def _load_plain(file: BinaryIO) -> Any:
+    """One value written by ``marshal.dump``: plain data, never code. marshal is the fastest
+    way to store and read it, and this directory already holds Jinja2's compiled templates,
+    also marshalled; a file that is not what was written is refused (see ``Cache.open``)."""
+    value = marshal.load(file)
+    if isinstance(value, type((lambda: 0).__code__)):
+        raise ValueError("code in a cache file")
+    return value
 
 
 def cache_directory() -> Path:
     """Where this bibfolio keeps its caches: one directory per version of its code."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "bibfolio" / _code_digest()
+    # marshal's format belongs to the Python version, hence its tag (``cpython-311``).
+    return Path(base) / "bibfolio" / f"{sys.implementation.cache_tag}-{_code_digest()}"
 
 
 @lru_cache(maxsize=1)
@@ -290,7 +297,7 @@ def entry_from_data(
     return entry, [(code, message) for code, message in problems]
 
 
-# People and title spans recur across papers: one object each, shared (in the pickle too).
+# People and title spans recur across papers: one object each, shared (in the file too).
 @lru_cache(maxsize=65_536)
 def _person_data(person: Person) -> tuple[str, str, str, str, bool, bool]:
     return (person.first, person.von, person.last, person.jr, person.is_cofirst, person.is_owner)

@@ -381,20 +381,23 @@ class _Reader:
         digests = [f"{r.source or record_digest(r)}|{self.owners.key}" for r in records]
         table = self.cache.entries if self.cache is not None else {}
         missing = [index for index, digest in enumerate(digests) if digest not in table]
+        # What this process decodes itself it keeps as is; workers send plain data.
+        decoded: dict[int, tuple[Entry, list[tuple[str, str]]]] = {}
 
         def decode_part(start: int, stop: int) -> list[tuple[Any, ...]]:
-            return [
-                entry_to_data(*build_entry(records[index], self.owners))
-                for index in missing[start:stop]
-            ]
+            for index in missing[start:stop]:
+                decoded[index] = build_entry(records[index], self.owners, digests[index])
+            return [entry_to_data(*decoded[index]) for index in missing[start:stop]]
 
         for index, data in zip(
             missing, split_work(decode_part, len(missing), self.jobs), strict=True
         ):
             table[digests[index]] = data
         entries = []
-        for record, digest in zip(records, digests, strict=True):
-            entry, problems = entry_from_data(table[digest], record.path, record.line, digest)
+        for index, (record, digest) in enumerate(zip(records, digests, strict=True)):
+            entry, problems = decoded.get(index) or entry_from_data(
+                table[digest], record.path, record.line, digest
+            )
             for code, message in problems:
                 self.report(Severity.WARNING, code, message, record.path, record.line)
             entries.append(entry)
