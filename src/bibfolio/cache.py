@@ -19,6 +19,7 @@ import gc
 import hashlib
 import marshal
 import os
+import struct
 import sys
 import tempfile
 from collections.abc import Iterator, MutableMapping, Sequence
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import starmap
 from pathlib import Path
-from typing import Any, BinaryIO, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .model import Entry, Kind, Link, Person, Span
 
@@ -101,8 +102,8 @@ class Cache:
     def open(cls, path: Path) -> Cache:
         """The cache kept in ``path`` and its journal (empty when there is none)."""
         try:
-            with path.open("rb") as file, cyclic_gc_paused():
-                stored = _load_plain(file)
+            with cyclic_gc_paused():
+                stored = _plain_data(path.read_bytes())
                 if not all(isinstance(stored.get(name), dict) for name in _TABLES):
                     raise ValueError("not a cache file")
                 journal_items = _replay_journal(_journal(path), stored)
@@ -141,8 +142,9 @@ class Cache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.exists() and self.journal_items + changes <= max(kept // 10, 100):
+                record = marshal.dumps((added, dropped))
                 with _journal(self.path).open("ab") as file:
-                    marshal.dump((added, dropped), file)
+                    file.write(_LENGTH.pack(len(record)) + record)
                 self.journal_items += changes
             else:
                 used = {name: table.used for name, table in zip(_TABLES, tables, strict=True)}
@@ -157,6 +159,8 @@ class Cache:
 
 
 _TABLES = ("chunks", "entries", "fragments")
+# Each journal record: its length, then the marshalled (added, dropped) changes.
+_LENGTH = struct.Struct("<Q")
 
 
 def _journal(path: Path) -> Path:
@@ -167,23 +171,31 @@ def _replay_journal(journal: Path, stored: dict[str, dict[str, Any]]) -> int:
     """Apply the changes appended to the journal (up to a record cut short); their size."""
     items = 0
     try:
-        with journal.open("rb") as file:
-            while True:
-                added, dropped = _load_plain(file)
-                for name in _TABLES:
-                    for key in dropped[name]:
-                        stored[name].pop(key, None)
-                    stored[name].update(added[name])
-                    items += len(added[name]) + len(dropped[name])
-    except Exception:  # the end of the journal, or no journal
+        data = journal.read_bytes()
+    except OSError:  # no journal
         return items
+    start = 0
+    while start + _LENGTH.size <= len(data):
+        (length,) = _LENGTH.unpack_from(data, start)
+        start += _LENGTH.size
+        try:
+            added, dropped = _plain_data(data[start : start + length])
+        except Exception:  # a record cut short: the changes before it stand
+            return items
+        start += length
+        for name in _TABLES:
+            for key in dropped[name]:
+                stored[name].pop(key, None)
+            stored[name].update(added[name])
+            items += len(added[name]) + len(dropped[name])
+    return items
 
 
 def _write_atomically(path: Path, data: Any) -> None:
     handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
-            marshal.dump(data, file)
+            file.write(marshal.dumps(data))
         Path(temp).replace(path)
     except BaseException:
         Path(temp).unlink()
@@ -207,11 +219,12 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load_plain(file: BinaryIO) -> Any:
-    """One value written by ``marshal.dump``: plain data, never code. marshal is the fastest
-    way to store and read it, and this directory already holds Jinja2's compiled templates,
-    also marshalled; a file that is not what was written is refused (see ``Cache.open``)."""
-    value = marshal.load(file)
+def _plain_data(data: bytes) -> Any:
+    """A value written with ``marshal``: plain data, never code. marshal is the fastest way to
+    store and read it (``loads`` on bytes; ``load`` on a file is four times slower), and this
+    directory already holds Jinja2's compiled templates, also marshalled; a file that is not
+    what bibfolio wrote is refused (see ``Cache.open``)."""
+    value = marshal.loads(data)
     if isinstance(value, type((lambda: 0).__code__)):
         raise ValueError("code in a cache file")
     return value
