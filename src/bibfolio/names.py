@@ -80,8 +80,11 @@ def split_names(latex_authors: str) -> list[str]:
     return _AND.split(names) if names else []
 
 
+@lru_cache(maxsize=1024)
 def equal_contribution_positions(annotation: str) -> frozenset[int]:
-    """1-based positions marked ``equal`` in a biblatex annotation: ``1=equal; 2=equal``."""
+    """1-based positions marked ``equal`` in a biblatex annotation: ``1=equal; 2=equal``.
+
+    Cached: the same few annotations recur on many entries."""
     positions: set[int] = set()
     for item in annotation.split(";"):
         match = _ANNOTATION_ITEM.match(item)
