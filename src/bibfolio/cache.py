@@ -15,6 +15,7 @@ simply not used. ``serve`` keeps a ``Cache`` in memory instead.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import marshal
@@ -22,7 +23,7 @@ import os
 import struct
 import sys
 import tempfile
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -101,16 +102,20 @@ class Cache:
     @classmethod
     def open(cls, path: Path) -> Cache:
         """The cache kept in ``path`` and its journal (empty when there is none)."""
+        stored: dict[str, dict[str, Any]] = {name: {} for name in _TABLES}
         try:
             with cyclic_gc_paused():
-                stored = _plain_data(path.read_bytes())
-                if not all(isinstance(stored.get(name), dict) for name in _TABLES):
-                    raise ValueError("not a cache file")
-                journal_items = _replay_journal(_journal(path), stored)
-            chunks, entries, fragments = (Table(stored[name]) for name in _TABLES)
-            return cls(chunks, entries, fragments, path, journal_items)
+                for record in _records(path.read_bytes()):
+                    _apply(record, stored)
+                journal_items = 0
+                with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+                    # A journal cut short by a crash keeps the changes before the cut.
+                    for record in _records(_journal(path).read_bytes()):
+                        journal_items += _apply(record, stored)
         except Exception:  # missing, unreadable or not ours: start empty, never fail a build
             return cls(path=path)
+        chunks, entries, fragments = (Table(stored[name]) for name in _TABLES)
+        return cls(chunks, entries, fragments, path, journal_items)
 
     @property
     def templates_directory(self) -> Path | None:
@@ -142,13 +147,11 @@ class Cache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.exists() and self.journal_items + changes <= max(kept // 10, 100):
-                record = marshal.dumps((added, dropped))
                 with _journal(self.path).open("ab") as file:
-                    file.write(_LENGTH.pack(len(record)) + record)
+                    file.write(_record((added, dropped)))
                 self.journal_items += changes
             else:
-                used = {name: table.used for name, table in zip(_TABLES, tables, strict=True)}
-                _write_atomically(self.path, used)
+                _write_atomically(self.path, self._snapshot())
                 _journal(self.path).unlink(missing_ok=True)
                 self.journal_items = 0
         except (OSError, ValueError):  # a read-only or full disk: slower next time, that is all
@@ -157,45 +160,65 @@ class Cache:
     def _tables(self) -> tuple[Table[Any], ...]:
         return (self.chunks, self.entries, self.fragments)
 
+    def _snapshot(self) -> Iterator[bytes]:
+        """What this build used, as records of a few thousand items each: written one at a
+        time, the file never has to exist in memory whole."""
+        for name, table in zip(_TABLES, self._tables(), strict=True):
+            items = list(table.used.items())
+            for start in range(0, len(items), _BATCH):
+                added: dict[str, dict[str, Any]] = {other: {} for other in _TABLES}
+                added[name] = dict(items[start : start + _BATCH])
+                yield _record((added, {other: [] for other in _TABLES}))
+
 
 _TABLES = ("chunks", "entries", "fragments")
-# Each journal record: its length, then the marshalled (added, dropped) changes.
+# A cache file and its journal are records, each its length and then, marshalled, the
+# changes (added: {table: {key: value}}, dropped: {table: [key]}) to apply in order.
 _LENGTH = struct.Struct("<Q")
+_BATCH = 2000
 
 
 def _journal(path: Path) -> Path:
     return path.with_suffix(".journal")
 
 
-def _replay_journal(journal: Path, stored: dict[str, dict[str, Any]]) -> int:
-    """Apply the changes appended to the journal (up to a record cut short); their size."""
-    items = 0
-    try:
-        data = journal.read_bytes()
-    except OSError:  # no journal
-        return items
+def _record(changes: tuple[dict[str, Any], dict[str, Any]]) -> bytes:
+    data = marshal.dumps(changes)
+    return _LENGTH.pack(len(data)) + data
+
+
+def _records(data: bytes) -> Iterator[Any]:
+    """The records in a file's bytes, in order; a record cut short raises ``ValueError``."""
+    view = memoryview(data)
     start = 0
-    while start + _LENGTH.size <= len(data):
-        (length,) = _LENGTH.unpack_from(data, start)
+    while start < len(view):
+        (length,) = _LENGTH.unpack_from(view, start)
         start += _LENGTH.size
-        try:
-            added, dropped = _plain_data(data[start : start + length])
-        except Exception:  # a record cut short: the changes before it stand
-            return items
+        if start + length > len(view):
+            raise ValueError("a record cut short")
+        yield _plain_data(view[start : start + length])
         start += length
-        for name in _TABLES:
-            for key in dropped[name]:
-                stored[name].pop(key, None)
-            stored[name].update(added[name])
-            items += len(added[name]) + len(dropped[name])
+
+
+def _apply(record: Any, stored: dict[str, dict[str, Any]]) -> int:
+    """Apply one record's changes to the tables; how many items it changed."""
+    added, dropped = record
+    items = 0
+    for name in _TABLES:
+        if not isinstance(added[name], dict) or not isinstance(dropped[name], list):
+            raise ValueError("not a cache record")
+        for key in dropped[name]:
+            stored[name].pop(key, None)
+        stored[name].update(added[name])
+        items += len(added[name]) + len(dropped[name])
     return items
 
 
-def _write_atomically(path: Path, data: Any) -> None:
+def _write_atomically(path: Path, records: Iterable[bytes]) -> None:
     handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(marshal.dumps(data))
+            file.writelines(records)
         Path(temp).replace(path)
     except BaseException:
         Path(temp).unlink()
@@ -219,7 +242,7 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _plain_data(data: bytes) -> Any:
+def _plain_data(data: bytes | memoryview) -> Any:
     """A value written with ``marshal``: plain data, never code. marshal is the fastest way to
     store and read it (``loads`` on bytes; ``load`` on a file is four times slower), and this
     directory already holds Jinja2's compiled templates, also marshalled; a file that is not
