@@ -9,12 +9,13 @@ runs in the main process. Results never depend on the number of processes.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 Result = TypeVar("Result")
 # Below this many items, starting a worker costs more than it saves.
@@ -38,6 +39,10 @@ def split_work(task: Callable[[int, int], list[Result]], count: int, jobs: int) 
     jobs = min(jobs, count // MIN_PARALLEL_ITEMS)
     if jobs < 2 or not _can_fork():
         return task(0, count)
+    # Loaded only for work worth splitting: a cached build never needs them.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     bounds = [count * part // jobs for part in range(jobs + 1)]
     global _task
     _task = task
