@@ -31,7 +31,13 @@ class AuthorList:
 def parse_person(latex_name: str, is_cofirst: bool = False) -> Person:
     """Split one BibTeX name (``von Last, Jr, First`` or ``First von Last``) into a Person."""
     person = _parse_name(latex_name.strip())
-    return replace(person, is_cofirst=True) if is_cofirst and not person.is_cofirst else person
+    return _as_cofirst(person) if is_cofirst and not person.is_cofirst else person
+
+
+@lru_cache(maxsize=4096)
+def _as_cofirst(person: Person) -> Person:
+    """``person`` marked co-first, made once per person (``replace`` is slow)."""
+    return replace(person, is_cofirst=True)
 
 
 @lru_cache(maxsize=4096)
@@ -169,9 +175,15 @@ class OwnerMatcher:
         if not any(marks):
             return people
         return tuple(
-            replace(person, is_owner=True) if mark else person
+            _as_owner(person) if mark else person
             for person, mark in zip(people, marks, strict=True)
         )
+
+
+@lru_cache(maxsize=4096)
+def _as_owner(person: Person) -> Person:
+    """``person`` marked as the owner, made once per person (``replace`` is slow)."""
+    return replace(person, is_owner=True)
 
 
 def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entry, ...]:
