@@ -59,6 +59,16 @@ def escape_md(value: Any) -> Any:
     return text
 
 
+def finalize_html(value: Any) -> Any:
+    """Every ``{{ … }}`` of an HTML template passes here before Jinja2 escapes it: text with
+    braces is escaped here, entities for the braces included; the rest is left to Jinja2's
+    own escaping, which would otherwise copy what this returned once more."""
+    if isinstance(value, Markup):
+        return value
+    text = value if value.__class__ is str else str(value)
+    return escape_html(text) if "{" in text or "}" in text else text
+
+
 def escape_html(value: Any) -> Markup:
     """HTML-escape text, braces included (see ``_BRACE_ENTITIES``); ``Markup`` is kept."""
     if isinstance(value, Markup):
@@ -180,7 +190,7 @@ class Renderer:
             # Compiling the templates is a tenth of a build whose entries are all cached.
             options["bytecode_cache"] = jinja2.FileSystemBytecodeCache(str(compiled_dir))
         self.environments = {
-            "html": jinja2.Environment(autoescape=True, finalize=escape_html, **options),
+            "html": jinja2.Environment(autoescape=True, finalize=finalize_html, **options),
             "md": jinja2.Environment(autoescape=False, finalize=escape_md, **options),
         }
         self.environments["html"].filters.update(url=html_url, rich=html_rich)
