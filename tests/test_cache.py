@@ -44,10 +44,11 @@ def _shift(item: tuple[object, ...], lines: int) -> tuple[object, ...]:
 
     if item[0] == "entry":
         kind, entry_type, key, fields, line, repeated = item
-        fields = tuple(  # flat: name, text, value, line of each field
-            moved(part) if index % 4 == 3 else part
-            for index, part in enumerate(fields)  # type: ignore[call-overload]
-        )
+        if not isinstance(fields, dict):  # flat: name, text, value, line of each field
+            fields = tuple(
+                moved(part) if index % 4 == 3 else part
+                for index, part in enumerate(fields)  # type: ignore[call-overload]
+            )
         return (kind, entry_type, key, fields, moved(line), repeated)
     return (*item[:-1], moved(item[-1]))
 

@@ -106,8 +106,9 @@ _UNENDED_BLOCK = 'it does not end before the next entry or the end of the file (
 # count from 0 at the chunk's first line:
 #   ("string", key, value, line)  ("entry", type, key, fields, line, repeated field names)
 #   ("failed", code, message, line)  ("explicit", raw, line)  ("implicit", raw, line)
-# where fields is flat: lower-case name, text (if the value uses no macro, else None), value
-# as written (if it does, else None), line; then the next field's four.
+# where fields is {lower-case name: text} when no value read uses a macro (the first of
+# repeated fields wins), else flat: lower-case name, text (if the value uses no macro, else
+# None), value as written (if it does, else None), line; then the next field's four.
 Item = tuple[Any, ...]
 
 
@@ -267,7 +268,7 @@ class _Reader:
         self,
         entry_type: str,
         key: str,
-        written_fields: tuple[str | int | None, ...],
+        written_fields: dict[str, str] | tuple[str | int | None, ...],
         first_line: int,
         path: Path,
         line: int | None,
@@ -302,6 +303,9 @@ class _Reader:
                 path,
                 line,
             )
+        if isinstance(written_fields, dict):  # evaluated when parsed: no value uses a macro
+            self.records[key] = Record(key, entry_type.lower(), written_fields, path, line, source)
+            return
         fields: dict[str, str] = {}
         each: Iterator[Any] = iter(written_fields)
         for name, text, value, field_line in zip(each, each, each, each, strict=True):
@@ -615,7 +619,15 @@ def _item(block: bib.Block, base: int) -> Item | None:
             for part in (sys.intern(f.key.lower()), *_text_or_value(f.value), line(f))
         )
         entry_type = sys.intern(block.entry_type)
-        return ("entry", entry_type, block.key, fields, line(block), repeated)
+        texts = _evaluated(fields)
+        return (
+            "entry",
+            entry_type,
+            block.key,
+            fields if texts is None else texts,
+            line(block),
+            repeated,
+        )
     if isinstance(block, bib.ParsingFailedBlock):
         return ("failed", "syntax-error", _failure_message(block), line(block))
     if isinstance(block, bib.ExplicitComment):
@@ -623,6 +635,18 @@ def _item(block: bib.Block, base: int) -> Item | None:
     if isinstance(block, bib.ImplicitComment):
         return ("implicit", block.raw or "", line(block))
     return None
+
+
+def _evaluated(fields: tuple[Any, ...]) -> dict[str, str] | None:
+    """The fields (flat, as in ``Item``) as name → text, if no value read uses a macro."""
+    texts: dict[str, str] = {}
+    for index in range(0, len(fields), 4):
+        name, text = fields[index], fields[index + 1]
+        if name not in texts:  # the first of repeated fields wins
+            if text is None:
+                return None
+            texts[name] = text
+    return texts
 
 
 def _text_or_value(value: str) -> tuple[str | None, str | None]:
