@@ -139,6 +139,21 @@ def test_rebuild_recovers_when_the_file_is_fixed(bib: Path) -> None:
     assert NEW_TITLE in fixed.documents["html"]
 
 
+def test_a_restarted_preview_starts_from_the_cache_on_disk(bib: Path, cache_home: Path) -> None:
+    first = LivePage([bib], options=ADA, keep_cache=True)
+    built = first.rebuild()
+    assert isinstance(built, Built)
+    assert list(cache_home.glob("bibfolio/*/*.cache"))  # beside the user's cache, not the .bib
+    restarted = LivePage([bib], options=ADA, keep_cache=True)
+    assert len(restarted._cache.fragments) == 2 * built.entries  # HTML and Markdown
+    again = restarted.rebuild()
+    assert isinstance(again, Built) and again.documents == built.documents
+    edit(bib, OLD_TITLE, NEW_TITLE)
+    edited = restarted.rebuild()
+    assert isinstance(edited, Built) and NEW_TITLE in edited.documents["html"]
+    assert edited.documents == LivePage([bib], options=ADA).rebuild().documents  # = no cache
+
+
 def test_failed_first_build_has_no_page(tmp_path: Path) -> None:
     live = LivePage([tmp_path / "missing.bib"])
     assert isinstance(live.rebuild(), Failed)

@@ -22,7 +22,14 @@ import click
 
 from .config import CONFIG_FILENAME, OUTPUT_NAMES, find_config_file, make_config
 from .errors import BibfolioError, Diagnostic
-from .options import CONTEXT_SETTINGS, bib_files, input_options, skip_invalid_option, style_options
+from .options import (
+    CONTEXT_SETTINGS,
+    bib_files,
+    cache_option,
+    input_options,
+    skip_invalid_option,
+    style_options,
+)
 
 if TYPE_CHECKING:
     # Imported where used: `bibfolio --help` must not pay for http.server, socket or watchfiles.
@@ -126,7 +133,10 @@ class LivePage:
         bib_files: Sequence[Path],
         config_file: Path | None = None,
         options: Mapping[str, Any] | None = None,
+        keep_cache: bool = False,
     ) -> None:
+        """``keep_cache``: start from the build cache on disk and keep it there too, so the
+        first build after a restart is as fast as a rebuild; otherwise only in memory."""
         self.bib_files = tuple(bib_files)
         self.config_file = config_file
         self.options = dict(options or {})
@@ -134,8 +144,8 @@ class LivePage:
         self.templates: Path | None = self.options.get("templates")
         from .cache import Cache  # loaded with the model, not for --help
 
-        # In memory only: kept between rebuilds, trimmed to what the last one used.
-        self._cache = Cache()
+        # Kept between rebuilds, trimmed to what the last one used.
+        self._cache = Cache.for_files(self.bib_files) if keep_cache else Cache()
         self._lock = threading.Lock()
 
     def rebuild(self) -> Rebuild:
@@ -150,6 +160,7 @@ class LivePage:
                 # Reading froze what it made (see cache.cyclic_gc_paused); a server lives on,
                 # so let the collector see it again and free what later becomes garbage.
                 gc.unfreeze()
+            self._cache.save()
             self._cache.keep_used()
             self.documents = built.documents
             self.templates = built.templates
@@ -323,6 +334,7 @@ def server_url(host: str, port: int) -> str:
 @bib_files
 @style_options
 @skip_invalid_option
+@cache_option
 @input_options
 @click.option(
     "--host",
@@ -351,6 +363,7 @@ def serve(
     host: str,
     port: int,
     open_browser: bool,
+    use_cache: bool,
     **options: Any,
 ) -> None:
     """Serve the page on http://127.0.0.1:8000/ and rebuild it whenever an input is saved.
@@ -358,7 +371,8 @@ def serve(
     Builds the page like `bibfolio build` (the whole HTML page at /, its Markdown at
     /publications.md), keeps it in memory, and rebuilds it on every save of BIB_FILES, the
     settings file or a template. While a .bib is broken, the error is printed and the last
-    good page is still served. Nothing is written to disk.
+    good page is still served. Nothing is written beside your files; the build cache (see
+    `bibfolio build --no-cache`) is kept up to date, so a restart is fast too.
 
     \b
     Examples:
@@ -370,7 +384,8 @@ def serve(
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     try:
         with _stop_on_sigterm():
-            _serve(LivePage(bib_files, config_file, options), host, port, open_browser)
+            live = LivePage(bib_files, config_file, options, keep_cache=use_cache)
+            _serve(live, host, port, open_browser)
     except KeyboardInterrupt:
         click.echo("Stopped.", err=True)
 
