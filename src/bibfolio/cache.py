@@ -96,8 +96,13 @@ class Cache:
 
     @classmethod
     def for_files(cls, bib_paths: Sequence[Path], directory: Path | None = None) -> Cache:
-        """The cache of earlier builds of these files (empty when there is none)."""
-        return cls.open((directory or cache_directory()) / f"{_files_key(bib_paths)}.cache")
+        """The cache of earlier builds of these files (empty when there is none; kept in
+        memory only when there is no home directory to keep it in)."""
+        try:
+            directory = directory or cache_directory()
+        except RuntimeError:  # Path.home() without HOME or a password entry
+            return cls()
+        return cls.open(directory / f"{_files_key(bib_paths)}.cache")
 
     @classmethod
     def open(cls, path: Path) -> Cache:
