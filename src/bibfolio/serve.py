@@ -43,8 +43,9 @@ if TYPE_CHECKING:
 
 # A preview is always the whole page, as HTML and Markdown; nothing is written.
 SERVED_FORMATS: tuple[str, ...] = ("html", "md")
-# One process: the server's threads rule out forking workers, and rebuilds reuse the cache.
-SERVED_SETTINGS: dict[str, Any] = {"formats": SERVED_FORMATS, "fragment": False, "jobs": 1}
+# Worker processes help the first build only: it runs before the server's threads start,
+# which rule out forking later (parallel.split_work checks), when the cache does the work.
+SERVED_SETTINGS: dict[str, Any] = {"formats": SERVED_FORMATS, "fragment": False}
 # URL path → the format served there.
 ROUTES: dict[str, str] = {"/": "html", **{f"/{OUTPUT_NAMES[fmt]}": fmt for fmt in SERVED_FORMATS}}
 CONTENT_TYPES: dict[str, str] = {
