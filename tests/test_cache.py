@@ -6,6 +6,7 @@ import dataclasses
 import marshal
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -261,3 +262,50 @@ def test_what_the_page_template_passes_is_part_of_the_key(tmp_path: Path) -> Non
     page = build_page([DATA / "small.bib"], Config(owner=("Ada Lovelace",))).page
     text = Renderer(tmp_path).render(page, "md", "compact", fragment=True)
     assert text.splitlines()[0] == "ab"
+
+
+def test_an_unchanged_build_writes_the_last_one_again_without_building(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bibfolio.build
+
+    bib = tmp_path / "refs.bib"
+    bib.write_text((DATA / "tricky" / "problems.bib").read_text(encoding="utf-8"), encoding="utf-8")
+    papers = ["--per-paper", str(tmp_path / "papers")]
+    first = build(runner, bib, tmp_path / "one", *papers)
+    assert "warning:" in first
+
+    def no_build(*args: object, **kwargs: object) -> None:
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(bibfolio.build, "build_page", no_build)
+    again = build(runner, bib, tmp_path / "two", *papers)  # another output directory
+    assert again.replace(str(tmp_path / "two"), str(tmp_path / "one")) == first
+    assert outputs(tmp_path / "two") == outputs(tmp_path / "one")
+    stdout = runner.invoke(main, ["build", str(bib), "-s", "full", "-f", "md", "-o", "-", *OWNER])
+    assert stdout.exit_code == 1  # a new setting (-o - with Markdown only) builds again
+    assert "built again" in repr(stdout.exception)
+
+    for change in (
+        lambda: bib.write_text(bib.read_text(encoding="utf-8") + "\n", encoding="utf-8"),
+        lambda: (tmp_path / "bibfolio.toml").write_text('title = "Other"\n', encoding="utf-8"),
+    ):
+        change()
+        result = runner.invoke(
+            main,
+            [
+                "build",
+                str(bib),
+                "-s",
+                "full",
+                "-f",
+                "html",
+                "-f",
+                "md",
+                "-o",
+                str(tmp_path / "three"),
+                *OWNER,
+                *papers,
+            ],
+        )
+        assert "built again" in repr(result.exception)

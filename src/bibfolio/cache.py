@@ -177,6 +177,63 @@ class Cache:
 
 
 _TABLES = ("chunks", "entries", "fragments")
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    """What the last ``bibfolio build`` of these files wrote and said, under a key made of
+    everything its output depends on: a build with the same key only writes it again."""
+
+    key: str
+    documents: dict[str, str]  # format → text
+    papers: dict[str, str]  # per-paper file, relative to its directory → text
+    messages: tuple[str, ...]  # the warnings and notes it printed
+    entries: int
+    groups: int
+
+    def save(self, cache: Cache) -> None:
+        """Keep this as the last build of the cache's files (nothing for a memory cache)."""
+        if cache.path is None:
+            return
+        data = (self.key, self.documents, self.papers, self.messages, self.entries, self.groups)
+        with contextlib.suppress(OSError, ValueError):
+            _write_atomically(_last_build(cache.path), [_record(data)])
+
+    @staticmethod
+    def load(cache: Cache, key: str) -> LastBuild | None:
+        """The last build of the cache's files, if its key is ``key``."""
+        if cache.path is None:
+            return None
+        try:
+            (data,) = _records(_last_build(cache.path).read_bytes())
+            last = LastBuild(*data)
+        except Exception:  # none yet, or unreadable: build
+            return None
+        return last if last.key == key else None
+
+
+def build_key(bib_paths: Sequence[Path], settings: str, templates: Iterable[Path]) -> str:
+    """A hash of all a build's output depends on: the .bib files (names and bytes), its
+    settings, the templates; bibfolio's code and Python's version name the directory."""
+    digest = hashlib.blake2b(settings.encode(), digest_size=16)
+    digest.update(templates_digest(templates).encode())
+    for path in bib_paths:
+        digest.update(f"\0{path.resolve()}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def templates_digest(search_path: Iterable[Path]) -> str:
+    """A hash of every template that could be used, so that editing one invalidates what
+    was rendered with it."""
+    digest = hashlib.blake2b(digest_size=16)
+    for directory in search_path:
+        for path in sorted(directory.glob("*.*")) if directory.is_dir() else ():
+            digest.update(f"{path.name}\0{path.stat().st_size}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 # A cache file and its journal are records, each its length and then, marshalled, the
 # changes (added: {table: {key: value}}, dropped: {table: [key]}) to apply in order.
 _LENGTH = struct.Struct("<Q")
@@ -187,8 +244,12 @@ def _journal(path: Path) -> Path:
     return path.with_suffix(".journal")
 
 
-def _record(changes: tuple[dict[str, Any], dict[str, Any]]) -> bytes:
-    data = marshal.dumps(changes)
+def _last_build(path: Path) -> Path:
+    return path.with_suffix(".last")
+
+
+def _record(value: Any) -> bytes:
+    data = marshal.dumps(value)
     return _LENGTH.pack(len(data)) + data
 
 

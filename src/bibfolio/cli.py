@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -30,6 +31,10 @@ from .options import (
     style_options,
 )
 from .serve import serve
+
+if TYPE_CHECKING:
+    from .cache import Cache
+    from .output import Text
 
 CHECK_EXIT = {"clean": 0, "problems": 1, "could not run": 2}
 
@@ -133,47 +138,83 @@ def build(
       bibfolio build refs.bib -s full -f md -o -   # full citations to standard output
       bibfolio build refs.bib --owner "Lianmin Zheng" --owner "L. Zheng"
     """
-    from .build import (
-        build_page,
-        output_files,
-        owner_note,
-        per_paper_files,
-        stream_documents,
-        write_files,
-    )
-    from .cache import Cache
+    from .build import output_files, write_files
+    from .cache import Cache, LastBuild
 
     config = _config(bib_files, config_file, options)
     if config.output == STDOUT and len(config.formats) != 1:
         raise click.UsageError("-o - writes one document: choose it with one --format")
     cache = Cache.for_files(bib_files) if use_cache else None
-    result = build_page(bib_files, config, cache)
-    for warning in result.warnings:
-        click.echo(str(warning), err=True)
-    note = owner_note(result.inferred_owner)
-    if note:
-        click.echo(note, err=True)
-    documents = stream_documents(result.page, config, cache)
-    papers = per_paper_files(result.page, config)
+    key = _build_key(bib_files, config) if cache is not None else ""
+    last = LastBuild.load(cache, key) if cache is not None and key else None
+    if last is None:
+        documents, papers, messages, entries, groups = _build_documents(bib_files, config, cache)
+    else:  # nothing it depends on changed since the last build: write what that one wrote
+        for message in last.messages:
+            click.echo(message, err=True)
+        documents, messages = dict(last.documents), list(last.messages)
+        entries, groups = last.entries, last.groups
+        papers = {Path(str(config.per_paper)) / name: text for name, text in last.papers.items()}
     to_stdout = config.output == STDOUT
     # Standard output gets the whole text or nothing, like a file.
     text = "".join(next(iter(documents.values()))) if to_stdout else ""
     files = {} if to_stdout else output_files(documents, Path(config.output))
     written = write_files({**files, **papers})
-    if cache is not None:
+    if cache is not None and last is None:
         cache.save()
+    if cache is not None and last is None and key:
+        texts = (
+            {config.formats[0]: text}
+            if to_stdout
+            else {fmt: path.read_text("utf-8") for fmt, path in zip(documents, files, strict=True)}
+        )
+        base = str(config.per_paper)
+        relative = {str(path.relative_to(base)): paper for path, paper in papers.items()}
+        LastBuild(key, texts, relative, tuple(messages), entries, groups).save(cache)
     click.echo(text, nl=False)
     names = [str(path) for path in written if path not in papers]
     if papers:
         names.append(f"{_count(len(papers), 'file', 'files')} in {config.per_paper}")
     if names:
         unit = "theme" if config.group_by == "theme" else "group"
-        entries, groups = len(result.page.entries), len(result.page.themes)
         click.echo(
             f"Wrote {_join(names)} ({_count(entries, 'entry', 'entries')} in "
             f"{_count(groups, unit, unit + 's')})",
             err=True,
         )
+
+
+def _build_key(bib_files: Sequence[Path], config: Config) -> str:
+    """Everything the output of ``build`` depends on, hashed (not where it goes, nor how
+    many processes make it); "" when a file cannot be read (the build then says why)."""
+    from .cache import build_key
+    from .config import template_search_path
+
+    settings = repr(dataclasses.replace(config, output="", jobs=0))
+    try:
+        return build_key(bib_files, settings, template_search_path(config.templates))
+    except OSError:
+        return ""
+
+
+def _build_documents(
+    bib_files: Sequence[Path], config: Config, cache: Cache | None
+) -> tuple[dict[str, Text], dict[Path, str], list[str], int, int]:
+    """Build the page and print its warnings and notes; return its documents (streamed as
+    they are written), per-paper files, those messages, and its numbers of entries and
+    groups."""
+    from .build import build_page, owner_note, per_paper_files, stream_documents
+
+    result = build_page(bib_files, config, cache)
+    messages = [str(warning) for warning in result.warnings]
+    note = owner_note(result.inferred_owner)
+    if note:
+        messages.append(note)
+    for message in messages:
+        click.echo(message, err=True)
+    documents = stream_documents(result.page, config, cache)
+    papers = per_paper_files(result.page, config)
+    return documents, papers, messages, len(result.page.entries), len(result.page.themes)
 
 
 @main.command(short_help="Check .bib files for problems.")
@@ -254,9 +295,9 @@ def init(bib_file: Path | None, templates: bool, force: bool, encoding: str | No
       bibfolio init refs.bib
       bibfolio init refs.bib --templates   # and templates/ to edit
     """
+    from .config import bundled_templates_dir
     from .load import load
     from .names import infer_owner
-    from .render import bundled_templates_dir
     from .scaffold import TEMPLATES_DIRNAME, config_text, copy_templates, write_config
 
     directory = bib_file.parent if bib_file else Path()

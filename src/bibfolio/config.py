@@ -6,6 +6,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,20 @@ def make_config(config_file: Path | None, overrides: Mapping[str, Any]) -> Confi
     if config.jobs < 0:
         raise ConfigError(f"jobs must be 0 (every CPU) or more, not {config.jobs}", config_file)
     return config
+
+
+def bundled_templates_dir() -> Path:
+    """The templates shipped in the wheel, or the repository's ``templates/`` in a checkout.
+
+    hatchling's ``force-include`` does not apply to editable installs, hence the fallback.
+    """
+    packaged = Path(str(resources.files("bibfolio"))) / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "templates"
+
+
+def template_search_path(templates_dir: Path | None) -> list[Path]:
+    """Where templates are looked for, first to last: the user's directory, then bundled."""
+    return [*([templates_dir] if templates_dir else []), bundled_templates_dir()]
 
 
 def find_config_file(bib_paths: list[Path]) -> Path | None:

@@ -9,13 +9,14 @@ import re
 import traceback
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
 
+from .cache import templates_digest
+from .config import bundled_templates_dir, template_search_path
 from .errors import TemplateError
 from .links import safe_href
 from .model import Entry, Page, Span
@@ -36,15 +37,6 @@ _MD_URL_UNSAFE = {
     **{" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", '"': "%22"},
     **{"{": "%7B", "}": "%7D"},
 }
-
-
-def bundled_templates_dir() -> Path:
-    """The templates shipped in the wheel, or the repository's ``templates/`` in a checkout.
-
-    hatchling's ``force-include`` does not apply to editable installs, hence the fallback.
-    """
-    packaged = Path(str(resources.files("bibfolio"))) / "templates"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "templates"
 
 
 def escape_md(value: Any) -> Any:
@@ -175,7 +167,7 @@ class Renderer:
     ) -> None:
         bundled = jinja2.FileSystemLoader(bundled_templates_dir())
         user = [jinja2.FileSystemLoader(templates_dir)] if templates_dir else []
-        self.search_path = [*([templates_dir] if templates_dir else []), bundled_templates_dir()]
+        self.search_path = template_search_path(templates_dir)
         loader = jinja2.ChoiceLoader([*user, bundled, jinja2.PrefixLoader({"default": bundled})])
         options: dict[str, Any] = {
             "loader": loader,
@@ -319,17 +311,6 @@ def _writable_directory(path: Path) -> bool:
     except OSError:
         return False
     return os.access(path, os.W_OK)
-
-
-def templates_digest(search_path: Iterable[Path]) -> str:
-    """A hash of every template that could be used, so that editing one invalidates what
-    was rendered with it."""
-    digest = hashlib.blake2b(digest_size=16)
-    for directory in search_path:
-        for path in sorted(directory.glob("*.*")) if directory.is_dir() else ():
-            digest.update(f"{path.name}\0{path.stat().st_size}\0".encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def _one_final_newline(pieces: Iterable[str]) -> Iterator[str]:
