@@ -185,7 +185,7 @@ class LastBuild:
     everything its output depends on: a build with the same key only writes it again."""
 
     key: str
-    documents: dict[str, str]  # format → text
+    documents: dict[str, bytes]  # format → text in UTF-8
     papers: dict[str, str]  # per-paper file, relative to its directory → text
     messages: tuple[str, ...]  # the warnings and notes it printed
     entries: int

@@ -152,7 +152,8 @@ def build(
     else:  # nothing it depends on changed since the last build: write what that one wrote
         for message in last.messages:
             click.echo(message, err=True)
-        documents, messages = dict(last.documents), list(last.messages)
+        documents = {fmt: data.decode() for fmt, data in last.documents.items()}
+        messages = list(last.messages)
         entries, groups = last.entries, last.groups
         papers = {Path(str(config.per_paper)) / name: text for name, text in last.papers.items()}
     to_stdout = config.output == STDOUT
@@ -163,10 +164,10 @@ def build(
     if cache is not None and last is None:
         cache.save()
     if cache is not None and last is None and key:
-        texts = (
-            {config.formats[0]: text}
+        texts = (  # as bytes, read back without decoding: cheaper than keeping the pieces
+            {config.formats[0]: text.encode()}
             if to_stdout
-            else {fmt: path.read_text("utf-8") for fmt, path in zip(documents, files, strict=True)}
+            else {fmt: path.read_bytes() for fmt, path in zip(documents, files, strict=True)}
         )
         base = str(config.per_paper)
         relative = {str(path.relative_to(base)): paper for path, paper in papers.items()}
