@@ -15,7 +15,7 @@ from .group import group_page
 from .load import Bibliography, load
 from .model import Entry, Page, Person
 from .names import InferredOwner, infer_owner, mark_owner, parse_person
-from .output import Text, write_all
+from .output import Content, Text, write_all
 from .parallel import available_jobs
 
 
@@ -155,11 +155,11 @@ def per_paper_files(page: Page, config: Config) -> dict[Path, str]:
     return {directory / name: text for name, text in site_exports[config.site](page).items()}
 
 
-def output_files(documents: Mapping[str, Text], output_dir: Path) -> dict[Path, Text]:
+def output_files(documents: Mapping[str, Content], output_dir: Path) -> dict[Path, Content]:
     """Where each rendered format goes: ``publications.html``, ... in ``output_dir``."""
     return {output_dir / OUTPUT_NAMES[fmt]: text for fmt, text in documents.items()}
 
 
-def write_files(files: Mapping[Path, Text]) -> list[Path]:
+def write_files(files: Mapping[Path, Content]) -> list[Path]:
     """Write every file; none replaces its old version until all are written in full."""
     return write_all(files)

@@ -34,7 +34,7 @@ from .serve import serve
 
 if TYPE_CHECKING:
     from .cache import Cache
-    from .output import Text
+    from .output import Content
 
 CHECK_EXIT = {"clean": 0, "problems": 1, "could not run": 2}
 
@@ -147,18 +147,19 @@ def build(
     cache = Cache.for_files(bib_files) if use_cache else None
     key = _build_key(bib_files, config) if cache is not None else ""
     last = LastBuild.load(cache, key) if cache is not None and key else None
+    documents: dict[str, Content]
     if last is None:
         documents, papers, messages, entries, groups = _build_documents(bib_files, config, cache)
     else:  # nothing it depends on changed since the last build: write what that one wrote
         for message in last.messages:
             click.echo(message, err=True)
-        documents = {fmt: data.decode() for fmt, data in last.documents.items()}
+        documents = dict(last.documents)
         messages = list(last.messages)
         entries, groups = last.entries, last.groups
         papers = {Path(str(config.per_paper)) / name: text for name, text in last.papers.items()}
     to_stdout = config.output == STDOUT
     # Standard output gets the whole text or nothing, like a file.
-    text = "".join(next(iter(documents.values()))) if to_stdout else ""
+    text = _text(next(iter(documents.values()))) if to_stdout else ""
     files = {} if to_stdout else output_files(documents, Path(config.output))
     written = write_files({**files, **papers})
     if cache is not None and last is None:
@@ -185,6 +186,11 @@ def build(
         )
 
 
+def _text(document: Content) -> str:
+    """A whole document as one string."""
+    return document.decode() if isinstance(document, bytes) else "".join(document)
+
+
 def _build_key(bib_files: Sequence[Path], config: Config) -> str:
     """Everything the output of ``build`` depends on, hashed (not where it goes, nor how
     many processes make it); "" when a file cannot be read (the build then says why)."""
@@ -200,7 +206,7 @@ def _build_key(bib_files: Sequence[Path], config: Config) -> str:
 
 def _build_documents(
     bib_files: Sequence[Path], config: Config, cache: Cache | None
-) -> tuple[dict[str, Text], dict[Path, str], list[str], int, int]:
+) -> tuple[dict[str, Content], dict[Path, str], list[str], int, int]:
     """Build the page and print its warnings and notes; return its documents (streamed as
     they are written), per-paper files, those messages, and its numbers of entries and
     groups."""
@@ -213,7 +219,7 @@ def _build_documents(
         messages.append(note)
     for message in messages:
         click.echo(message, err=True)
-    documents = stream_documents(result.page, config, cache)
+    documents: dict[str, Content] = {**stream_documents(result.page, config, cache)}
     papers = per_paper_files(result.page, config)
     return documents, papers, messages, len(result.page.entries), len(result.page.themes)
 

@@ -12,6 +12,8 @@ from .errors import BibfolioError
 
 # A document is its text, or its text in pieces as a renderer streams it.
 Text = str | Iterable[str]
+# What a file is written from: a document, or its UTF-8 bytes.
+Content = Text | bytes
 
 
 def _umask() -> int:
@@ -21,7 +23,7 @@ def _umask() -> int:
     return mask
 
 
-def _stage(path: Path, text: Text, created: list[Path]) -> Path:
+def _stage(path: Path, text: Content, created: list[Path]) -> Path:
     """Write ``text`` to a temporary file beside ``path`` (so the final move is a rename).
 
     Directories it has to create are added to ``created``, so a failure can remove them.
@@ -33,8 +35,12 @@ def _stage(path: Path, text: Text, created: list[Path]) -> Path:
     descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     temporary = Path(name)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.writelines([text] if isinstance(text, str) else text)
+        if isinstance(text, bytes):
+            with os.fdopen(descriptor, "wb") as binary:
+                binary.write(text)
+        else:
+            with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+                handle.writelines([text] if isinstance(text, str) else text)
         # mkstemp makes the file private; a published page must be readable like any file.
         temporary.chmod(0o666 & ~_umask())
     except BaseException:
@@ -43,7 +49,7 @@ def _stage(path: Path, text: Text, created: list[Path]) -> Path:
     return temporary
 
 
-def write_all(files: Mapping[Path, Text]) -> list[Path]:
+def write_all(files: Mapping[Path, Content]) -> list[Path]:
     """Write every file, then move them all into place.
 
     Nothing is replaced until every document has been written in full, so an error while
