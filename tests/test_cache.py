@@ -309,3 +309,21 @@ def test_an_unchanged_build_writes_the_last_one_again_without_building(
             ],
         )
         assert "built again" in repr(result.exception)
+
+
+def test_a_last_build_cut_short_is_built_again(
+    runner: CliRunner, tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bibfolio.build
+
+    build(runner, DATA / "small.bib", tmp_path / "one")
+    (last,) = cache_home.glob("bibfolio/*/*.last")
+    last.write_bytes(last.read_bytes()[:-10])
+    calls = []
+    real = bibfolio.build.build_page
+    monkeypatch.setattr(
+        bibfolio.build, "build_page", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    build(runner, DATA / "small.bib", tmp_path / "two")
+    assert calls == [1]
+    assert outputs(tmp_path / "two") == outputs(tmp_path / "one")

@@ -23,7 +23,7 @@ import os
 import struct
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -182,7 +182,11 @@ _TABLES = ("chunks", "entries", "fragments")
 @dataclass(frozen=True)
 class LastBuild:
     """What the last ``bibfolio build`` of these files wrote and said, under a key made of
-    everything its output depends on: a build with the same key only writes it again."""
+    everything its output depends on: a build with the same key only writes it again.
+
+    On disk: one record (key, each document's format and size, per-paper files, messages,
+    numbers), then the documents' bytes one after another, copied from the files written
+    and read back by size, so a large page is never in memory twice."""
 
     key: str
     documents: dict[str, bytes]  # format → text in UTF-8
@@ -191,13 +195,36 @@ class LastBuild:
     entries: int
     groups: int
 
-    def save(self, cache: Cache) -> None:
-        """Keep this as the last build of the cache's files (nothing for a memory cache)."""
+    @staticmethod
+    def save(
+        cache: Cache,
+        key: str,
+        documents: Mapping[str, Path | bytes],
+        papers: dict[str, str],
+        messages: tuple[str, ...],
+        numbers: tuple[int, int],
+    ) -> None:
+        """Keep this build as the last of the cache's files (nothing for a memory cache);
+        ``documents`` are the files written, or the bytes of one written to stdout."""
         if cache.path is None:
             return
-        data = (self.key, self.documents, self.papers, self.messages, self.entries, self.groups)
+        sizes = [
+            (fmt, len(doc) if isinstance(doc, bytes) else doc.stat().st_size)
+            for fmt, doc in documents.items()
+        ]
+        header = _record((key, sizes, papers, messages, *numbers))
+
+        def pieces() -> Iterator[bytes]:
+            yield header
+            for document in documents.values():
+                if isinstance(document, bytes):
+                    yield document
+                else:
+                    with document.open("rb") as file:
+                        yield from iter(lambda: file.read(1 << 20), b"")
+
         with contextlib.suppress(OSError, ValueError):
-            _write_atomically(_last_build(cache.path), [_record(data)])
+            _write_atomically(_last_build(cache.path), pieces())
 
     @staticmethod
     def load(cache: Cache, key: str) -> LastBuild | None:
@@ -205,11 +232,19 @@ class LastBuild:
         if cache.path is None:
             return None
         try:
-            (data,) = _records(_last_build(cache.path).read_bytes())
-            last = LastBuild(*data)
+            with _last_build(cache.path).open("rb") as file:
+                (length,) = _LENGTH.unpack(file.read(_LENGTH.size))
+                found, sizes, papers, messages, entries, groups = _plain_data(file.read(length))
+                if found != key:
+                    return None
+                documents = {fmt: file.read(size) for fmt, size in sizes}
         except Exception:  # none yet, or unreadable: build
             return None
-        return last if last.key == key else None
+        if any(
+            len(data) != size for (_, size), data in zip(sizes, documents.values(), strict=True)
+        ):
+            return None  # cut short
+        return LastBuild(key, documents, papers, tuple(messages), entries, groups)
 
 
 def build_key(bib_paths: Sequence[Path], settings: str, templates: Iterable[Path]) -> str:

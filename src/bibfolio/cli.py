@@ -165,14 +165,14 @@ def build(
     if cache is not None and last is None:
         cache.save()
     if cache is not None and last is None and key:
-        texts = (  # as bytes, read back without decoding: cheaper than keeping the pieces
+        written_documents: dict[str, Path | bytes] = (
             {config.formats[0]: text.encode()}
             if to_stdout
-            else {fmt: path.read_bytes() for fmt, path in zip(documents, files, strict=True)}
+            else dict(zip(documents, files, strict=True))
         )
         base = str(config.per_paper)
         relative = {str(path.relative_to(base)): paper for path, paper in papers.items()}
-        LastBuild(key, texts, relative, tuple(messages), entries, groups).save(cache)
+        LastBuild.save(cache, key, written_documents, relative, tuple(messages), (entries, groups))
     click.echo(text, nl=False)
     names = [str(path) for path in written if path not in papers]
     if papers:
