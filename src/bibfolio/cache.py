@@ -98,11 +98,17 @@ class Cache:
     def for_files(cls, bib_paths: Sequence[Path], directory: Path | None = None) -> Cache:
         """The cache of earlier builds of these files (empty when there is none; kept in
         memory only when there is no home directory to keep it in)."""
+        path = cls.file_for(bib_paths, directory)
+        return cls() if path is None else cls.open(path)
+
+    @staticmethod
+    def file_for(bib_paths: Sequence[Path], directory: Path | None = None) -> Path | None:
+        """Where the cache of these files is kept (None when there is no home directory)."""
         try:
             directory = directory or cache_directory()
         except RuntimeError:  # Path.home() without HOME or a password entry
-            return cls()
-        return cls.open(directory / f"{_files_key(bib_paths)}.cache")
+            return None
+        return directory / f"{_files_key(bib_paths)}.cache"
 
     @classmethod
     def open(cls, path: Path) -> Cache:
@@ -197,17 +203,15 @@ class LastBuild:
 
     @staticmethod
     def save(
-        cache: Cache,
+        cache_file: Path,
         key: str,
         documents: Mapping[str, Path | bytes],
         papers: dict[str, str],
         messages: tuple[str, ...],
         numbers: tuple[int, int],
     ) -> None:
-        """Keep this build as the last of the cache's files (nothing for a memory cache);
+        """Keep this build as the last of the files whose cache is ``cache_file``;
         ``documents`` are the files written, or the bytes of one written to stdout."""
-        if cache.path is None:
-            return
         sizes = [
             (fmt, len(doc) if isinstance(doc, bytes) else doc.stat().st_size)
             for fmt, doc in documents.items()
@@ -224,15 +228,14 @@ class LastBuild:
                         yield from iter(lambda: file.read(1 << 20), b"")
 
         with contextlib.suppress(OSError, ValueError):
-            _write_atomically(_last_build(cache.path), pieces())
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(_last_build(cache_file), pieces())
 
     @staticmethod
-    def load(cache: Cache, key: str) -> LastBuild | None:
-        """The last build of the cache's files, if its key is ``key``."""
-        if cache.path is None:
-            return None
+    def load(cache_file: Path, key: str) -> LastBuild | None:
+        """The last build of the files whose cache is ``cache_file``, if its key is ``key``."""
         try:
-            with _last_build(cache.path).open("rb") as file:
+            with _last_build(cache_file).open("rb") as file:
                 (length,) = _LENGTH.unpack(file.read(_LENGTH.size))
                 found, sizes, papers, messages, entries, groups = _plain_data(file.read(length))
                 if found != key:

@@ -144,9 +144,12 @@ def build(
     config = _config(bib_files, config_file, options)
     if config.output == STDOUT and len(config.formats) != 1:
         raise click.UsageError("-o - writes one document: choose it with one --format")
-    cache = Cache.for_files(bib_files) if use_cache else None
-    key = _build_key(bib_files, config) if cache is not None else ""
-    last = LastBuild.load(cache, key) if cache is not None and key else None
+    cache_file = Cache.file_for(bib_files) if use_cache else None
+    key = _build_key(bib_files, config) if cache_file is not None else ""
+    last = LastBuild.load(cache_file, key) if cache_file is not None and key else None
+    cache = None  # read only when there is something to build
+    if last is None and use_cache:
+        cache = Cache() if cache_file is None else Cache.open(cache_file)
     documents: dict[str, Content]
     if last is None:
         documents, papers, messages, entries, groups = _build_documents(bib_files, config, cache)
@@ -164,7 +167,7 @@ def build(
     written = write_files({**files, **papers})
     if cache is not None and last is None:
         cache.save()
-    if cache is not None and last is None and key:
+    if cache_file is not None and last is None and key:
         written_documents: dict[str, Path | bytes] = (
             {config.formats[0]: text.encode()}
             if to_stdout
@@ -172,7 +175,9 @@ def build(
         )
         base = str(config.per_paper)
         relative = {str(path.relative_to(base)): paper for path, paper in papers.items()}
-        LastBuild.save(cache, key, written_documents, relative, tuple(messages), (entries, groups))
+        LastBuild.save(
+            cache_file, key, written_documents, relative, tuple(messages), (entries, groups)
+        )
     click.echo(text, nl=False)
     names = [str(path) for path in written if path not in papers]
     if papers:
