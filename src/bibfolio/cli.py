@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,6 +56,8 @@ def main() -> None:
     Papers are grouped by research theme, then into projects, first-author and other
     publications. Run `bibfolio build --help` to see how.
     """
+    import logging  # here, not for --help
+
     # bibtexparser logs each block it cannot read; bibfolio reports those itself, once.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 

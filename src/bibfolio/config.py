@@ -6,7 +6,6 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +153,8 @@ def bundled_templates_dir() -> Path:
 
     hatchling's ``force-include`` does not apply to editable installs, hence the fallback.
     """
+    from importlib import resources  # not for --help: it loads tempfile, zipfile, ...
+
     packaged = Path(str(resources.files("bibfolio"))) / "templates"
     return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "templates"
 

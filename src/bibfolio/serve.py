@@ -8,7 +8,6 @@ The ``serve`` command wires them together.
 from __future__ import annotations
 
 import gc
-import logging
 import os
 import threading
 import time
@@ -381,6 +380,8 @@ def serve(
       bibfolio serve refs.bib -s full --open
       bibfolio serve refs.bib --port 0             # any free port
     """
+    import logging  # here, not for --help
+
     # bibtexparser logs each block it cannot read; bibfolio reports those itself, once.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     try:
