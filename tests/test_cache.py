@@ -327,3 +327,17 @@ def test_a_last_build_cut_short_is_built_again(
     build(runner, DATA / "small.bib", tmp_path / "two")
     assert calls == [1]
     assert outputs(tmp_path / "two") == outputs(tmp_path / "one")
+
+
+def test_an_unchanged_build_to_standard_output_prints_the_same(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bibfolio.build
+
+    args = ["build", str(DATA / "small.bib"), "-s", "full", "-f", "md", "-o", "-", *OWNER]
+    first = runner.invoke(main, args)
+    assert first.exit_code == 0, first.output
+    monkeypatch.setattr(bibfolio.build, "build_page", lambda *a, **k: 1 / 0)
+    again = runner.invoke(main, args)
+    assert again.exit_code == 0, again.output
+    assert again.output == first.output and "Analytical" in again.output
