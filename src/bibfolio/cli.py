@@ -140,7 +140,9 @@ def build(
       bibfolio build refs.bib --owner "Lianmin Zheng" --owner "L. Zheng"
     """
     from .build import output_files, write_files
-    from .cache import Cache, LastBuild
+    from .cache import Cache, LastBuild, freezing_what_is_read
+
+    click.get_current_context().with_resource(freezing_what_is_read())
 
     config = _config(bib_files, config_file, options)
     if config.output == STDOUT and len(config.formats) != 1:
@@ -264,9 +266,10 @@ def check(
       bibfolio check refs.bib --format json > check.json
     """
     from .build import analyse
-    from .cache import Cache
+    from .cache import Cache, freezing_what_is_read
 
     ctx = click.get_current_context()
+    ctx.with_resource(freezing_what_is_read())
     try:
         config = _config(bib_files, config_file, options)
         cache = Cache.for_files(bib_files) if use_cache else None

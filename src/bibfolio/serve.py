@@ -7,7 +7,6 @@ The ``serve`` command wires them together.
 
 from __future__ import annotations
 
-import gc
 import os
 import threading
 import time
@@ -156,10 +155,6 @@ class LivePage:
                 built = build_preview(self.bib_files, self.config_file, self.options, self._cache)
             except BibfolioError as error:
                 return Failed(error, time.perf_counter() - start)
-            finally:
-                # Reading froze what it made (see cache.cyclic_gc_paused); a server lives on,
-                # so let the collector see it again and free what later becomes garbage.
-                gc.unfreeze()
             self._cache.save()
             self._cache.keep_used()
             self.documents = built.documents
