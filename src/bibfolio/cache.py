@@ -330,23 +330,26 @@ def _write_atomically(path: Path, records: Iterable[bytes]) -> None:
 
 
 # Whether what is read is then frozen out of the cyclic collector (gc.freeze), so that its
-# later collections skip it: a short-lived command keeps all it read to its end, and gains a
-# sixth of a large cold build (see ``freezing_what_is_read``). Off by default: in a process
-# that lives on (``serve``, a program using the library), frozen objects that later became
-# cyclic garbage would never be collected.
+# later collections skip it: a build keeps all it read to its end, and gains a sixth of a
+# large cold build (see ``freezing_what_is_read``). Off by default: a program using the
+# library decides about its own collector.
 _freeze_what_is_read = False
 
 
 @contextmanager
-def freezing_what_is_read() -> Iterator[None]:
-    """For the length of a short-lived command (``bibfolio build``, ``check``), freeze what
-    reading makes once it is read."""
+def freezing_what_is_read(unfreeze: bool) -> Iterator[None]:
+    """For one build by bibfolio's own commands (``build``, ``check``, each rebuild of
+    ``serve``), freeze what reading makes once it is read. ``unfreeze`` at the end in a
+    process that lives on, so what has become garbage is collected as usual; not before the
+    process ends, whose last collection would then scan it all for nothing."""
     global _freeze_what_is_read
     before, _freeze_what_is_read = _freeze_what_is_read, True
     try:
         yield
     finally:
         _freeze_what_is_read = before
+        if unfreeze:
+            gc.unfreeze()
 
 
 @contextmanager

@@ -142,7 +142,7 @@ def build(
     from .build import output_files, write_files
     from .cache import Cache, LastBuild, freezing_what_is_read
 
-    click.get_current_context().with_resource(freezing_what_is_read())
+    click.get_current_context().with_resource(freezing_what_is_read(unfreeze=False))
 
     config = _config(bib_files, config_file, options)
     if config.output == STDOUT and len(config.formats) != 1:
@@ -269,7 +269,7 @@ def check(
     from .cache import Cache, freezing_what_is_read
 
     ctx = click.get_current_context()
-    ctx.with_resource(freezing_what_is_read())
+    ctx.with_resource(freezing_what_is_read(unfreeze=False))
     try:
         config = _config(bib_files, config_file, options)
         cache = Cache.for_files(bib_files) if use_cache else None

@@ -149,10 +149,15 @@ class LivePage:
 
     def rebuild(self) -> Rebuild:
         """Build from the inputs as they are now; keep the result only if it succeeded."""
+        from .cache import freezing_what_is_read
+
         start = time.perf_counter()
         with self._lock:
             try:
-                built = build_preview(self.bib_files, self.config_file, self.options, self._cache)
+                with freezing_what_is_read(unfreeze=True):
+                    built = build_preview(
+                        self.bib_files, self.config_file, self.options, self._cache
+                    )
             except BibfolioError as error:
                 return Failed(error, time.perf_counter() - start)
             self._cache.save()
