@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
-from bibfolio.links import arxiv_id, doi_url, entry_links, safe_href
+from bibfolio.links import arxiv_id, checked_href, doi_url, entry_links, safe_href
 
 
 @pytest.mark.parametrize(
@@ -29,6 +31,18 @@ from bibfolio.links import arxiv_id, doi_url, entry_links, safe_href
 )
 def test_safe_href(address: str, allowed: bool) -> None:
     assert (safe_href(address) is not None) is allowed
+
+
+@given(
+    st.sampled_from(["http://", "https://", "HTTP://", "https:", "http:/"]),
+    st.text(st.characters(codec="ascii") | st.sampled_from("&;[]\\\t\x7fé"), max_size=30),
+)
+@example("https://", "example.org/a[b")
+@example("http://", "x&colon;y")
+@example("https://", "a\\b")
+def test_safe_href_shortcut_agrees_with_the_full_check(scheme: str, rest: str) -> None:
+    """The shortcut for plain web addresses decides as the full check does."""
+    assert safe_href(scheme + rest) == checked_href(scheme + rest)
 
 
 @pytest.mark.parametrize(

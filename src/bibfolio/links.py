@@ -26,6 +26,8 @@ _DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S+)$"
 _IGNORED_BY_BROWSERS = re.compile(r"[\x00-\x20\x7f]")
 # CommonMark undoes backslash escapes of ASCII punctuation in link destinations.
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+# Most addresses: http(s) with nothing that cleaning, decoding or urlsplit would act on.
+_PLAIN_WEB_ADDRESS = re.compile(r"https?://[^\x00-\x20\x7f&\\\[\]]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,13 @@ def safe_href(address: str) -> str | None:
     The scheme is checked as written and as a Markdown renderer will read it after decoding
     entities and backslash escapes, so ``javascript&colon;...`` is refused too.
     """
+    if _PLAIN_WEB_ADDRESS.fullmatch(address):
+        return address
+    return checked_href(address)
+
+
+def checked_href(address: str) -> str | None:
+    """``safe_href`` without its shortcut for plain web addresses."""
     cleaned = _IGNORED_BY_BROWSERS.sub("", address)
     decoded = _IGNORED_BY_BROWSERS.sub("", _MARKDOWN_ESCAPE.sub(r"\1", html.unescape(cleaned)))
     if not cleaned or not all(_has_safe_scheme(form) for form in (cleaned, decoded)):
