@@ -9,7 +9,8 @@ from pathlib import Path
 
 from .cache import Cache
 from .check import check
-from .config import OUTPUT_NAMES, Config
+from .choices import OUTPUT_NAMES
+from .config import Config
 from .errors import Diagnostic, Severity
 from .group import group_page
 from .load import Bibliography, load

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from .config import (
-    FORMATS,
-    GROUPINGS,
-    SITES,
-    STDOUT,
-    Config,
-    find_config_file,
-    make_config,
-)
-from .errors import BibfolioError, Diagnostic, Severity
+from .choices import FORMATS, GROUPINGS, SITES, STDOUT
 from .options import (
     CONTEXT_SETTINGS,
     bib_files,
@@ -29,10 +17,15 @@ from .options import (
     skip_invalid_option,
     style_options,
 )
-from .serve import serve
 
 if TYPE_CHECKING:
+    # The rest of bibfolio is imported by the commands that use it: `bibfolio --help`
+    # loads Click and this package's option lists only.
+    from collections import Counter
+
     from .cache import Cache
+    from .config import Config
+    from .errors import Diagnostic, Severity
     from .output import Content
 
 CHECK_EXIT = {"clean": 0, "problems": 1, "could not run": 2}
@@ -42,6 +35,8 @@ class _Group(click.Group):
     """Turns every ``BibfolioError`` into Click's one-line ``Error: ...`` and exit code 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from .errors import BibfolioError
+
         try:
             return super().invoke(ctx)
         except BibfolioError as error:
@@ -56,13 +51,19 @@ def main() -> None:
     Papers are grouped by research theme, then into projects, first-author and other
     publications. Run `bibfolio build --help` to see how.
     """
+    _quiet_bibtexparser()
+
+
+def _quiet_bibtexparser() -> None:
+    """bibtexparser logs each block it cannot read; bibfolio reports those itself, once."""
     import logging  # here, not for --help
 
-    # bibtexparser logs each block it cannot read; bibfolio reports those itself, once.
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 
 def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[str, Any]) -> Config:
+    from .config import find_config_file, make_config
+
     return make_config(config_file or find_config_file(list(bib_files)), options)
 
 
@@ -208,6 +209,8 @@ def _text(document: Content) -> str:
 def _build_key(bib_files: Sequence[Path], config: Config) -> str:
     """Everything the output of ``build`` depends on, hashed (not where it goes, nor how
     many processes make it); "" when a file cannot be read (the build then says why)."""
+    import dataclasses
+
     from .cache import build_key
     from .config import template_search_path
 
@@ -271,8 +274,11 @@ def check(
       bibfolio check refs.bib
       bibfolio check refs.bib --format json > check.json
     """
+    from collections import Counter
+
     from .build import analyse
     from .cache import Cache, freezing_what_is_read
+    from .errors import BibfolioError, Severity
 
     ctx = click.get_current_context()
     ctx.with_resource(freezing_what_is_read(unfreeze=False))
@@ -342,10 +348,73 @@ def init(bib_file: Path | None, templates: bool, force: bool, encoding: str | No
         click.echo(f'Owner set to "{owner}" and {listed} listed: check them.', err=True)
 
 
+@main.command(
+    short_help="Preview the page in a browser, rebuilt on every save.",
+    context_settings=CONTEXT_SETTINGS,
+)
+@bib_files
+@style_options
+@skip_invalid_option
+@cache_option
+@input_options
+@click.option(
+    "--host",
+    metavar="ADDRESS",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 shows the page to other machines too.",
+)
+@click.option(
+    "--port",
+    metavar="PORT",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)
+@click.option(
+    "--open/--no-open",
+    "open_browser",
+    default=False,
+    help="Open the page in the web browser.  [default: no-open]",
+)
+def serve(
+    bib_files: tuple[Path, ...],
+    config_file: Path | None,
+    host: str,
+    port: int,
+    open_browser: bool,
+    use_cache: bool,
+    **options: Any,
+) -> None:
+    """Serve the page on http://127.0.0.1:8000/ and rebuild it whenever an input is saved.
+
+    Builds the page like `bibfolio build` (the whole HTML page at /, its Markdown at
+    /publications.md), keeps it in memory, and rebuilds it on every save of BIB_FILES, the
+    settings file or a template. While a .bib is broken, the error is printed and the last
+    good page is still served. Nothing is written beside your files; the build cache (see
+    `bibfolio build --no-cache`) is kept up to date, so a restart is fast too.
+
+    \b
+    Examples:
+      bibfolio serve refs.bib                      # then open http://127.0.0.1:8000/
+      bibfolio serve refs.bib -s full --open
+      bibfolio serve refs.bib --port 0             # any free port
+    """
+    from .serve import serve_until_stopped
+
+    _quiet_bibtexparser()
+    serve_until_stopped(bib_files, config_file, options, (host, port), open_browser, use_cache)
+
+
 def _diagnostics_json(
     bib_files: Sequence[Path], diagnostics: Sequence[Diagnostic], counts: Counter[Severity]
 ) -> str:
     """The check report as JSON (versioned, so CI scripts can rely on its shape)."""
+    import json
+
+    from .errors import Severity
+
     report = {
         "version": 1,
         "files": [str(path) for path in bib_files],
@@ -371,6 +440,3 @@ def _join(names: Sequence[str]) -> str:
 
 def _count(number: int, singular: str, plural: str) -> str:
     return f"{number} {singular if number == 1 else plural}"
-
-
-main.add_command(serve)

@@ -9,29 +9,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .choices import (
+    CONFIG_FILENAME,
+    FORMATS,
+    GROUPINGS,
+    SITES,
+    STDOUT,
+    TEMPLATE_FORMATS,
+)
 from .errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
-
-CONFIG_FILENAME = "bibfolio.toml"
-# The bundled styles; a user's templates directory may add more (any <style>.<format>).
-STYLES: tuple[str, ...] = ("compact", "full")
-# Formats rendered through templates, and formats that export the page model as data.
-TEMPLATE_FORMATS: tuple[str, ...] = ("html", "md")
-DATA_FORMATS: tuple[str, ...] = ("json", "csl-json")
-FORMATS: tuple[str, ...] = TEMPLATE_FORMATS + DATA_FORMATS
-OUTPUT_NAMES: dict[str, str] = {
-    "html": "publications.html",
-    "md": "publications.md",
-    "json": "publications.json",
-    "csl-json": "publications.csl.json",
-}
-STDOUT = "-"
-GROUPINGS: tuple[str, ...] = ("theme", "year", "type")
-SITES: tuple[str, ...] = ("academicpages", "hugo")
 
 
 @dataclass(frozen=True, slots=True)

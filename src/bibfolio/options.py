@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .config import STYLES
+from .choices import STYLES
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 

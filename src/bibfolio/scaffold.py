@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from .config import CONFIG_FILENAME
+from .choices import CONFIG_FILENAME
 from .errors import BibfolioError
 
 TEMPLATES_DIRNAME = "templates"

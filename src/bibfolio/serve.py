@@ -2,7 +2,7 @@
 
 Three parts that know nothing of each other: ``LivePage`` (inputs → the last good documents),
 ``make_server`` (documents → HTTP) and ``watch_and_rebuild`` (file saves → ``LivePage.rebuild``).
-The ``serve`` command wires them together.
+``serve_until_stopped`` wires them together for the ``serve`` command (in ``cli.py``).
 """
 
 from __future__ import annotations
@@ -18,16 +18,9 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import click
 
-from .config import CONFIG_FILENAME, OUTPUT_NAMES, find_config_file, make_config
+from .choices import CONFIG_FILENAME, OUTPUT_NAMES
+from .config import find_config_file, make_config
 from .errors import BibfolioError, Diagnostic
-from .options import (
-    CONTEXT_SETTINGS,
-    bib_files,
-    cache_option,
-    input_options,
-    skip_invalid_option,
-    style_options,
-)
 
 if TYPE_CHECKING:
     # Imported where used: `bibfolio --help` must not pay for http.server, socket or watchfiles.
@@ -327,67 +320,20 @@ def server_url(host: str, port: int) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
 
-@click.command(
-    short_help="Preview the page in a browser, rebuilt on every save.",
-    context_settings=CONTEXT_SETTINGS,
-)
-@bib_files
-@style_options
-@skip_invalid_option
-@cache_option
-@input_options
-@click.option(
-    "--host",
-    metavar="ADDRESS",
-    default="127.0.0.1",
-    show_default=True,
-    help="Address to listen on; 0.0.0.0 shows the page to other machines too.",
-)
-@click.option(
-    "--port",
-    metavar="PORT",
-    type=click.IntRange(0, 65535),
-    default=8000,
-    show_default=True,
-    help="Port to listen on; 0 picks a free one.",
-)
-@click.option(
-    "--open/--no-open",
-    "open_browser",
-    default=False,
-    help="Open the page in the web browser.  [default: no-open]",
-)
-def serve(
-    bib_files: tuple[Path, ...],
+def serve_until_stopped(
+    bib_files: Sequence[Path],
     config_file: Path | None,
-    host: str,
-    port: int,
-    open_browser: bool,
-    use_cache: bool,
-    **options: Any,
+    options: Mapping[str, Any],
+    address: tuple[str, int],
+    open_browser: bool = False,
+    keep_cache: bool = True,
 ) -> None:
-    """Serve the page on http://127.0.0.1:8000/ and rebuild it whenever an input is saved.
-
-    Builds the page like `bibfolio build` (the whole HTML page at /, its Markdown at
-    /publications.md), keeps it in memory, and rebuilds it on every save of BIB_FILES, the
-    settings file or a template. While a .bib is broken, the error is printed and the last
-    good page is still served. Nothing is written beside your files; the build cache (see
-    `bibfolio build --no-cache`) is kept up to date, so a restart is fast too.
-
-    \b
-    Examples:
-      bibfolio serve refs.bib                      # then open http://127.0.0.1:8000/
-      bibfolio serve refs.bib -s full --open
-      bibfolio serve refs.bib --port 0             # any free port
-    """
-    import logging  # here, not for --help
-
-    # bibtexparser logs each block it cannot read; bibfolio reports those itself, once.
-    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+    """What ``bibfolio serve`` runs: build, serve on ``address`` (host, port) and rebuild on
+    every save, until Ctrl-C or ``kill``."""
     try:
         with _stop_on_sigterm():
-            live = LivePage(bib_files, config_file, options, keep_cache=use_cache)
-            _serve(live, host, port, open_browser)
+            live = LivePage(bib_files, config_file, options, keep_cache=keep_cache)
+            _serve(live, *address, open_browser)
     except KeyboardInterrupt:
         click.echo("Stopped.", err=True)
 
