@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from bibfolio import parallel
 from bibfolio.cli import main
 from bibfolio.errors import BibfolioError
-from bibfolio.parallel import meanwhile, split_work
+from bibfolio.parallel import split_work
 
 DATA = Path(__file__).parent / "data"
 
@@ -43,38 +43,6 @@ def failing(start: int, stop: int) -> list[int]:
 def test_a_failed_worker_part_is_redone_here_and_raises_its_error() -> None:
     with pytest.raises(BibfolioError, match="the last part failed"):
         split_work(failing, 3000, jobs=2)
-
-
-def test_meanwhile_runs_the_task_in_a_child_and_waits_for_it(tmp_path: Path) -> None:
-    done = tmp_path / "done"
-
-    def task() -> None:
-        done.write_text(str(os.getpid()))
-
-    with meanwhile(task, jobs=2):
-        pass
-    assert done.exists()  # waited for
-    runs_here = not parallel._can_fork()
-    assert (done.read_text() == str(os.getpid())) is runs_here
-
-
-def test_meanwhile_with_one_job_runs_the_task_here_first(tmp_path: Path) -> None:
-    order: list[str] = []
-    with meanwhile(lambda: order.append("task"), jobs=1):
-        order.append("body")
-    assert order == ["task", "body"]
-
-
-@pytest.mark.skipif(not parallel._can_fork(), reason="no fork here")
-def test_a_failing_background_task_neither_raises_nor_prints(
-    capfd: pytest.CaptureFixture[str],
-) -> None:
-    def task() -> None:
-        raise RuntimeError("the task failed")
-
-    with meanwhile(task, jobs=2):
-        pass
-    assert "the task failed" not in capfd.readouterr().err
 
 
 def corpus(entries: int) -> str:

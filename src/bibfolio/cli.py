@@ -140,9 +140,8 @@ def build(
       bibfolio build refs.bib -s full -f md -o -   # full citations to standard output
       bibfolio build refs.bib --owner "Lianmin Zheng" --owner "L. Zheng"
     """
-    from .build import jobs, output_files, write_files
+    from .build import output_files, write_files
     from .cache import Cache, LastBuild, freezing_what_is_read
-    from .parallel import meanwhile
 
     click.get_current_context().with_resource(freezing_what_is_read(unfreeze=False))
 
@@ -169,21 +168,20 @@ def build(
     # Standard output gets the whole text or nothing, like a file.
     text = _text(next(iter(documents.values()))) if to_stdout else ""
     files = {} if to_stdout else output_files(documents, Path(config.output))
-    # The build cache is written while the output is (it only makes the next build faster).
-    save_cache = cache.save if cache is not None and last is None else _nothing
-    with meanwhile(save_cache, jobs(config)):
-        written = write_files({**files, **papers})
-        if cache_file is not None and last is None and key:
-            written_documents: dict[str, Path | bytes] = (
-                {config.formats[0]: text.encode()}
-                if to_stdout
-                else dict(zip(documents, files, strict=True))
-            )
-            base = str(config.per_paper)
-            relative = {str(path.relative_to(base)): paper for path, paper in papers.items()}
-            LastBuild.save(
-                cache_file, key, written_documents, relative, tuple(messages), (entries, groups)
-            )
+    written = write_files({**files, **papers})
+    if cache is not None and last is None:
+        cache.save()
+    if cache_file is not None and last is None and key:
+        written_documents: dict[str, Path | bytes] = (
+            {config.formats[0]: text.encode()}
+            if to_stdout
+            else dict(zip(documents, files, strict=True))
+        )
+        base = str(config.per_paper)
+        relative = {str(path.relative_to(base)): paper for path, paper in papers.items()}
+        LastBuild.save(
+            cache_file, key, written_documents, relative, tuple(messages), (entries, groups)
+        )
     click.echo(text, nl=False)
     names = [str(path) for path in written if path not in papers]
     if papers:
@@ -195,10 +193,6 @@ def build(
             f"{_count(groups, unit, unit + 's')})",
             err=True,
         )
-
-
-def _nothing() -> None:
-    pass
 
 
 def _text(document: Content) -> str:

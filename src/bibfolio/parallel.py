@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -59,31 +58,6 @@ def split_work(task: Callable[[int, int], list[Result]], count: int, jobs: int) 
         return results
     finally:
         _task = None
-
-
-@contextmanager
-def meanwhile(task: Callable[[], None], jobs: int) -> Iterator[None]:
-    """Run ``task`` in a forked child while the body of the ``with`` runs, and wait for it
-    at the end; with one job, or where fork is unavailable, run it first in this process.
-
-    For work whose result only the disk sees (writing the build cache). The child leaves by
-    ``os._exit``: what the parent had buffered for standard output is not written twice, and
-    an exception in the task is not printed and cannot fail the build.
-    """
-    if jobs < 2 or not _can_fork():
-        task()
-        yield
-        return
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the child's coverage is not collected
-        try:
-            task()
-        finally:
-            os._exit(0)
-    try:
-        yield
-    finally:
-        os.waitpid(child, 0)
 
 
 def _run_part(start: int, stop: int) -> list[Any]:
