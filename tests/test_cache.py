@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import marshal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +17,7 @@ from bibfolio.cli import main
 from bibfolio.load import parse_chunks, split_chunks
 from bibfolio.model import Entry, Kind, Link, Person, Span
 from bibfolio.names import split_names
+from bibfolio.render import Renderer
 
 DATA = Path(__file__).parent / "data"
 SAMPLES = [DATA / "small.bib", *sorted((DATA / "tricky").glob("*.bib"))]
@@ -172,6 +174,30 @@ def test_warm_and_edited_builds_equal_cold_builds(
     assert outputs(tmp_path / "edited") == outputs(tmp_path / "fresh")
     assert outputs(tmp_path / "edited") != outputs(tmp_path / "cold")
     assert b"Edited " in outputs(tmp_path / "edited")["publications.html"]
+
+
+def test_each_edited_build_renders_only_the_edited_entry(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Edit after edit: a build that saved its cache before streaming its output would lose
+    the other entries' output, and the build after it would render them all again."""
+    bib = tmp_path / "refs.bib"
+    bib.write_text((DATA / "small.bib").read_text(encoding="utf-8"), encoding="utf-8")
+    build(runner, bib, tmp_path / "out")
+    rendered: list[str] = []
+    render_entry = Renderer._render_entry
+
+    def counting(self: Renderer, fmt: str, name: str, entry: Entry, context: Any) -> str:
+        rendered.append(entry.key)
+        return render_entry(self, fmt, name, entry, context)
+
+    monkeypatch.setattr(Renderer, "_render_entry", counting)
+    for edit in ("One ", "Two ", "Three "):
+        rendered.clear()
+        text = bib.read_text(encoding="utf-8")
+        bib.write_text(text.replace("title = {", f"title = {{{edit}", 1), encoding="utf-8")
+        build(runner, bib, tmp_path / "out")
+        assert rendered == ["engine", "engine"], edit  # once as HTML, once as Markdown
 
 
 def test_line_numbers_follow_edits_above_a_cached_entry(runner: CliRunner, tmp_path: Path) -> None:
