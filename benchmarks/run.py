@@ -67,6 +67,26 @@ library = bibtexparser.parse_file(sys.argv[1])
 print(len(library.entries), "entries")
 """
 
+SERVE_SCRIPT = """\
+import sys
+import time
+from pathlib import Path
+
+from bibfolio.serve import Built, LivePage
+
+bib, owner, result = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+live = LivePage([bib], None, {"owner": (owner,), "style": "full"}, keep_cache=True)
+first = live.rebuild()
+assert isinstance(first, Built), first
+for edited in sys.argv[4:]:
+    bib.write_text(Path(edited).read_text(encoding="utf-8"), encoding="utf-8")
+    cpu = time.process_time()
+    rebuild = live.rebuild()
+    assert isinstance(rebuild, Built), rebuild
+    print(f"rebuild {rebuild.seconds:.6f} {time.process_time() - cpu:.6f} {rebuild.entries}")
+result.write_text(live.documents["html"], encoding="utf-8")
+"""
+
 SPLIT_SCRIPT = """\
 import re
 import sys
@@ -374,7 +394,64 @@ def _bibfolio_sequence(
             row.entries = count_entries(row.runs[-1].stderr + row.runs[-1].stdout)
     checks = [identity_check(label, work, settings, cold, warm, edited, build)]
     bib.write_text(pristine, encoding="utf-8")
+    serve, serve_check = serve_row(label, work, pristine, settings)
+    rows.append(serve)
+    if serve_check is not None:
+        checks.append(serve_check)
     return rows, checks
+
+
+def bibfolio_python(settings: Settings) -> str:
+    """The Python of the bibfolio command measured (from its script's ``#!`` line), so that
+    the serve row runs the same bibfolio; else --python."""
+    assert settings.bibfolio is not None
+    script = shutil.which(settings.bibfolio[0]) or settings.bibfolio[0]
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        with Path(script).open(encoding="utf-8") as file:
+            first = file.readline()
+        if first.startswith("#!") and "python" in first:
+            return first[2:].strip()
+    return settings.python
+
+
+def serve_row(
+    label: str, work: Path, pristine: str, settings: Settings
+) -> tuple[Row, Check | None]:
+    """``bibfolio serve``'s rebuild after a save that edits one entry, timed inside one
+    process (``LivePage.rebuild``, as serve calls it), with the cache in memory and on disk;
+    the same edits as the edited CLI runs, so the last page must equal the cold build of
+    the edited file that ``identity_check`` made."""
+    row = Row(label, "bibfolio serve, one entry edited")
+    serve_work = work / "serve"
+    serve_work.mkdir(parents=True, exist_ok=True)
+    bib = serve_work / "corpus.bib"
+    bib.write_text(pristine, encoding="utf-8")
+    edits = []
+    for index in range(settings.repeat):
+        edit = serve_work / f"edit-{index}.bib"
+        edit.write_text(edit_one_entry(pristine, index), encoding="utf-8")
+        edits.append(str(edit))
+    html = serve_work / "last.html"
+    cmd = [bibfolio_python(settings), "-c", SERVE_SCRIPT, str(bib), OWNER, str(html), *edits]
+    env = base_env(serve_work, serve_work / "cache")
+    run = run_process(cmd, serve_work, env, settings.timeout, settings.time_bin)
+    if not run.ok:
+        row.note = run.problem(settings.timeout)
+        return row, None
+    for line in run.stdout.splitlines():
+        if line.startswith("rebuild "):
+            _, seconds, cpu, entries = line.split()
+            row.runs.append(Run(float(seconds), float(cpu), run.rss_kb, 0, False, "", ""))
+            row.entries = entries
+    for index, one in enumerate(row.runs):
+        progress(f"{label:>8} {row.tool}: {one.seconds:.3f} s (rebuild {index})")
+    row.note = "one process: rebuild time, not start-up"
+    name = f"serve's page after the edits = cold build of the edited file ({label})"
+    cold_page = work / "out-edit-cold" / "publications.html"
+    if not cold_page.exists():
+        return row, Check(name, "SKIP", "no cold build of the edited file")
+    same = html.read_bytes() == cold_page.read_bytes()
+    return row, Check(name, "PASS" if same else "FAIL", "identical" if same else "differs")
 
 
 def identity_check(
@@ -633,6 +710,7 @@ def target_checks(rows: list[Row]) -> list[Check]:
         for prefix, name in (
             ("bibfolio warm", "warm rebuild"),
             ("bibfolio one", "one-entry-edited"),
+            ("bibfolio serve", "serve rebuild, one entry edited,"),
         ):
             row = find_row(rows, size, prefix) if size else None
             seconds = row.seconds if row else None
