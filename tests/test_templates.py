@@ -75,3 +75,41 @@ def test_override_can_replace_one_block_of_an_entry_template(tmp_path: Path) -> 
     assert "(links hidden)" in text
     assert "[PDF](" not in text
     assert "**Ada Lovelace**" in text
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+@pytest.mark.parametrize("separator", [", ", "<br>\n", ""])
+def test_render_entries_gives_what_a_loop_over_render_entry_gives(
+    tmp_path: Path, fmt: str, separator: str
+) -> None:
+    """The separator is written as is, like the template text between entries in a loop."""
+    small = Path(__file__).parent / "data" / "small.bib"
+    page = build_page([small], Config(owner=("Ada Lovelace",))).page
+    looped, joined = tmp_path / "looped", tmp_path / "joined"
+    looped.mkdir()
+    joined.mkdir()
+    each = (
+        "{% for e in group.entries %}{{ render_entry(e) }}"
+        "{% if not loop.last %}{{ sep }}{% endif %}{% endfor %}"
+    )
+    sections = (
+        "{% for theme in page.themes %}{% for group in theme.sections %}"
+        "[BODY]|{% endfor %}{% endfor %}"
+    )
+    (looped / f"compact.{fmt}").write_text(
+        "{% set sep = '"
+        + separator.replace("\n", "\\n")
+        + "' | safe %}"
+        + sections.replace("[BODY]", each),
+        encoding="utf-8",
+    )
+    (joined / f"compact.{fmt}").write_text(
+        sections.replace(
+            "[BODY]",
+            "{{ render_entries(group.entries, '" + separator.replace("\n", "\\n") + "') }}",
+        ),
+        encoding="utf-8",
+    )
+    expected = Renderer(looped).render(page, fmt, "compact", fragment=True)
+    assert Renderer(joined).render(page, fmt, "compact", fragment=True) == expected
+    assert expected.count("|") == sum(len(theme.sections) for theme in page.themes)

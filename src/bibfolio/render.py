@@ -200,10 +200,10 @@ class Renderer:
 
     def stream(self, page: Page, fmt: str, style: str, fragment: bool = False) -> Iterator[str]:
         """``render`` in pieces, so a large page is never held in memory whole."""
-        render_entry = self._entry_renderer(fmt, style)
+        entry_text = self._entry_text(fmt, style)
         if self.jobs > 1 and self._unrendered(page) >= MIN_PARALLEL_ITEMS:
             self._render_ahead(page, fmt, style)
-        body = self._generate(f"{style}.{fmt}", fmt, page=page, render_entry=render_entry)
+        body = self._generate(f"{style}.{fmt}", fmt, page=page, **_entry_functions(entry_text))
         if not fragment:
             # The page template is rendered around a marker, and the body streamed into it.
             page_text = "".join(self._generate(f"page.{fmt}", fmt, page=page, body=_BODY_MARK))
@@ -211,21 +211,21 @@ class Renderer:
             body = itertools.chain([head], body, [tail]) if found else iter([page_text])
         return _one_final_newline(body)
 
-    def _entry_renderer(self, fmt: str, style: str) -> Callable[..., Markup]:
-        """The page template's ``render_entry(entry, **context)``: one entry through
-        ``<style>-entry.<fmt>``, trailing newlines removed, reused from ``fragments``."""
+    def _entry_text(self, fmt: str, style: str) -> Callable[[Entry, dict[str, Any]], str]:
+        """One entry through ``<style>-entry.<fmt>`` with what the page template passed in,
+        trailing newlines removed, reused from ``fragments``."""
         name = f"{style}-entry.{fmt}"
 
-        def render_entry(entry: Entry, **context: Any) -> Markup:
+        def entry_text(entry: Entry, context: dict[str, Any]) -> str:
             key = self._fragment_key(name, entry, context)
             if key and key in self.fragments:
-                return Markup(self.fragments[key])
+                return self.fragments[key]
             text = self._render_entry(fmt, name, entry, context)
             if key:
                 self.fragments[key] = text
-            return Markup(text)
+            return text
 
-        return render_entry
+        return entry_text
 
     def _render_entry(self, fmt: str, name: str, entry: Entry, context: dict[str, Any]) -> str:
         with self._template_errors():
@@ -244,13 +244,13 @@ class Renderer:
         name = f"{style}-entry.{fmt}"
         wanted: dict[str, tuple[Entry, dict[str, Any]]] = {}
 
-        def take_note(entry: Entry, **context: Any) -> Markup:
+        def take_note(entry: Entry, context: dict[str, Any]) -> str:
             key = self._fragment_key(name, entry, context)
             if key and key not in self.fragments:
                 wanted.setdefault(key, (entry, context))
-            return Markup()
+            return ""
 
-        for _ in self._generate(f"{style}.{fmt}", fmt, page=page, render_entry=take_note):
+        for _ in self._generate(f"{style}.{fmt}", fmt, page=page, **_entry_functions(take_note)):
             pass
         keys = list(wanted)
 
@@ -303,6 +303,22 @@ class Renderer:
         except jinja2.UndefinedError as error:
             path, line = _template_frame(error)
             raise TemplateError(f"template error: {error.message}", path, line) from None
+
+
+def _entry_functions(entry_text: Callable[[Entry, dict[str, Any]], str]) -> dict[str, Any]:
+    """What a page template calls to show entries: ``render_entry(entry, **context)`` and
+    ``render_entries(entries, separator="", **context)``, which gives what a loop over
+    ``render_entry`` with ``separator`` between the entries gives, in one call (on a large
+    page, a template's call per entry costs as much as taking its output from the cache).
+    The separator is written as is, like the template's own text."""
+
+    def render_entry(entry: Entry, **context: Any) -> Markup:
+        return Markup(entry_text(entry, context))
+
+    def render_entries(entries: Iterable[Entry], separator: str = "", **context: Any) -> Markup:
+        return Markup(separator.join([entry_text(entry, context) for entry in entries]))
+
+    return {"render_entry": render_entry, "render_entries": render_entries}
 
 
 def _writable_directory(path: Path) -> bool:
