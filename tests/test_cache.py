@@ -200,6 +200,19 @@ def test_each_edited_build_renders_only_the_edited_entry(
         assert rendered == ["engine", "engine"], edit  # once as HTML, once as Markdown
 
 
+def test_editing_a_macro_changes_the_cached_entries_that_use_it(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    bib = tmp_path / "refs.bib"
+    entry = "@inproceedings{a, title = {A}, author = {Lovelace, Ada}, booktitle = v # { 43}}\n"
+    for venue in ("First Venue", "Second Venue", "First Venue"):
+        bib.write_text(f"@string{{v = {{{venue}}}}}\n{entry}", encoding="utf-8")
+        build(runner, bib, tmp_path / venue)
+        build(runner, bib, tmp_path / f"{venue} fresh", "--no-cache")
+        assert outputs(tmp_path / venue) == outputs(tmp_path / f"{venue} fresh")
+        assert f"{venue} 43".encode() in outputs(tmp_path / venue)["publications.html"]
+
+
 def test_line_numbers_follow_edits_above_a_cached_entry(runner: CliRunner, tmp_path: Path) -> None:
     bib = tmp_path / "refs.bib"
     text = "@misc{a, title = {A}, year = {20x}}\n"

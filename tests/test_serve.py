@@ -22,8 +22,11 @@ from typing import IO, Any
 import pytest
 from click.testing import CliRunner, Result
 
+from bibfolio import load
 from bibfolio.cli import main, serve
 from bibfolio.errors import Diagnostic, Severity
+from bibfolio.model import Entry
+from bibfolio.render import Renderer
 from bibfolio.serve import (
     Built,
     Failed,
@@ -151,6 +154,39 @@ def test_a_restarted_preview_starts_from_the_cache_on_disk(bib: Path, cache_home
     edited = restarted.rebuild()
     assert isinstance(edited, Built) and NEW_TITLE in edited.documents["html"]
     assert edited.documents == LivePage([bib], options=ADA).rebuild().documents  # = no cache
+
+
+@pytest.mark.parametrize("keep_cache", [True, False], ids=["on-disk", "in-memory"])
+def test_each_rebuild_after_an_edit_decodes_and_renders_only_that_entry(
+    bib: Path, monkeypatch: pytest.MonkeyPatch, keep_cache: bool
+) -> None:
+    """Edit after edit: what a rebuild reuses without reading it from the cache must still be
+    kept in it, or the rebuild after would decode and render it all again."""
+    live = LivePage([bib], options=ADA, keep_cache=keep_cache)
+    assert isinstance(live.rebuild(), Built)
+    decoded: list[str] = []
+    rendered: list[str] = []
+    build_entry, render_entry = load.build_entry, Renderer._render_entry
+
+    def decoding(record: load.Record, *args: Any) -> Any:
+        decoded.append(record.key)
+        return build_entry(record, *args)
+
+    def rendering(self: Renderer, fmt: str, name: str, entry: Entry, context: Any) -> str:
+        rendered.append(entry.key)
+        return render_entry(self, fmt, name, entry, context)
+
+    monkeypatch.setattr(load, "build_entry", decoding)
+    monkeypatch.setattr(Renderer, "_render_entry", rendering)
+    title = "Formal Logic"
+    for number in range(3):
+        decoded.clear()
+        rendered.clear()
+        edit(bib, f"title = {{{title}", f"title = {{{number} {title}")
+        title = f"{number} {title}"
+        assert isinstance(live.rebuild(), Built)
+        assert decoded == ["demorgan1847other"], number
+        assert rendered == ["demorgan1847other"] * 2, number  # HTML and Markdown
 
 
 def test_failed_first_build_has_no_page(tmp_path: Path) -> None:

@@ -93,6 +93,9 @@ class Cache:
     path: Path | None = None
     # Changes appended to the journal since the whole cache was last written, in items.
     journal_items: int = 0
+    # The last build's entries as objects, by (digest, file, line): never written, but a
+    # cache that lives on (``serve``'s) hands them to the next build as they are.
+    objects: dict[tuple[str, Path, int | None], Any] = field(default_factory=dict)
 
     @classmethod
     def for_files(cls, bib_paths: Sequence[Path], directory: Path | None = None) -> Cache:

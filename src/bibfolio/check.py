@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import Diagnostic, Severity
 from .links import arxiv_id, doi_name
@@ -153,17 +154,27 @@ def duplicate_papers(data: Checked) -> Iterator[Diagnostic]:
                 break
 
 
-def _identities(record: Record, entry: Entry) -> Iterator[tuple[str, str]]:
-    doi = doi_name(record.fields.get("doi", ""))
-    if doi:
-        yield ("DOI", doi.lower())
-    eprint = record.fields.get("eprint", "")
-    identifier = arxiv_id(eprint, record.fields.get("archiveprefix", "")) if eprint else None
+def _identities(record: Record, entry: Entry) -> tuple[tuple[str, str], ...]:
+    doi, eprint = record.fields.get("doi", ""), record.fields.get("eprint", "")
+    return _paper_identities(doi, eprint, record.fields.get("archiveprefix", ""), entry.title)
+
+
+@lru_cache(maxsize=1 << 16)
+def _paper_identities(
+    doi: str, eprint: str, archive_prefix: str, title: str
+) -> tuple[tuple[str, str], ...]:
+    """What makes two entries the same paper (cached: ``serve`` asks on every rebuild)."""
+    identities = []
+    name = doi_name(doi)
+    if name:
+        identities.append(("DOI", name.lower()))
+    identifier = arxiv_id(eprint, archive_prefix) if eprint else None
     if identifier:
-        yield ("arXiv id", re.sub(r"v\d+$", "", identifier))
-    words = _TITLE_WORDS.findall(fold(entry.title))
+        identities.append(("arXiv id", re.sub(r"v\d+$", "", identifier)))
+    words = _TITLE_WORDS.findall(fold(title))
     if len(words) >= 3:  # short titles ("Introduction") are too common to mean anything
-        yield ("title", " ".join(words))
+        identities.append(("title", " ".join(words)))
+    return tuple(identities)
 
 
 RULES: tuple[Callable[[Checked], Iterable[Diagnostic]], ...] = (

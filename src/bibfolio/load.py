@@ -28,7 +28,7 @@ from .errors import BibfolioError, Diagnostic, Severity
 from .labels import is_preprint, paper_label
 from .latex import to_spans, to_unicode
 from .links import arxiv_id, entry_links
-from .macros import MONTH_MACROS, evaluate, literal
+from .macros import MONTH_MACROS, MacroState, evaluate_in, literal
 from .model import Entry, Kind, Person, Span
 from .names import OwnerMatcher, parse_authors
 from .parallel import split_work
@@ -122,7 +122,8 @@ class Record:
     path: Path
     line: int | None
     # Names what the fields were evaluated from when that alone decides them (a cached
-    # chunk's entry whose values use no macro, nothing inherited); else "".
+    # chunk's entry, and the macros defined before it if it uses any; nothing inherited);
+    # else "".
     source: str = ""
 
 
@@ -152,6 +153,8 @@ class _Reader:
     cache: Cache | None = None
     jobs: int = 1
     macros: dict[str, str] = field(default_factory=lambda: dict(MONTH_MACROS))
+    # A hash of the @string definitions read so far, in order: it names ``macros``.
+    macros_key: str = ""
     records: dict[str, Record] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Where each undefined macro was used: (name, index of its diagnostic).
@@ -203,7 +206,7 @@ class _Reader:
         """Take in one block: define a macro, add a record, or report what went wrong."""
         kind, line = item[0], _absolute(item[-1] if item[0] != "entry" else item[4], first_line)
         if kind == "string":
-            self.macros[item[1].lower()] = self.value(item[2], path, line)
+            self.define(item[1].lower(), self.value(item[2], path, line))
         elif kind == "entry":
             _, entry_type, key, fields, _, repeated = item
             if repeated:
@@ -251,8 +254,14 @@ class _Reader:
                 line,
             )
 
+    def define(self, name: str, value: str) -> None:
+        """Define (or redefine) a macro, and name the new set of macros."""
+        self.macros[name] = value
+        chain = "\0".join((self.macros_key, name, value))
+        self.macros_key = hashlib.blake2b(chain.encode(), digest_size=16).hexdigest()
+
     def value(self, raw: str, path: Path, line: int | None) -> str:
-        result = evaluate(raw, self.macros)
+        result = evaluate_in(raw, MacroState(self.macros_key, self.macros))
         for name in result.undefined:
             self.undefined_uses.append((name.lower(), len(self.diagnostics)))
             self.report(
@@ -312,9 +321,10 @@ class _Reader:
             if name in fields:  # the first of repeated fields wins
                 continue
             if text is None:
-                source = ""
                 text = self.value(value, path, _absolute(field_line, first_line) or line)
             fields[name] = text
+        # The fields follow from the chunk and the macros defined before it.
+        source = f"{source}@{self.macros_key}" if source else ""
         self.records[key] = Record(key, entry_type.lower(), fields, path, line, source)
 
     def explain_late_macros(self) -> None:
@@ -398,13 +408,22 @@ class _Reader:
         ):
             table[digests[index]] = data
         entries = []
+        objects = self.cache.objects if self.cache is not None else {}
+        kept: dict[tuple[str, Path, int | None], tuple[Entry, list[tuple[str, str]]]] = {}
         for index, (record, digest) in enumerate(zip(records, digests, strict=True)):
-            entry, problems = decoded.get(index) or entry_from_data(
-                table[digest], record.path, record.line, digest
-            )
+            place = (digest, record.path, record.line)
+            found = decoded.get(index)
+            if found is None:
+                data = table[digest]  # even when the object is at hand: the cache keeps it
+                found = objects.get(place) or entry_from_data(
+                    data, record.path, record.line, digest
+                )
+            entry, problems = kept[place] = found
             for code, message in problems:
                 self.report(Severity.WARNING, code, message, record.path, record.line)
             entries.append(entry)
+        if self.cache is not None:
+            self.cache.objects = kept
         return entries
 
 

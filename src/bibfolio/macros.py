@@ -7,6 +7,8 @@ is, so bibfolio evaluates every value itself, the way BibTeX does.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 MONTH_MACROS: Mapping[str, str] = {
@@ -30,6 +32,23 @@ class Evaluated(NamedTuple):
 
     text: str
     undefined: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MacroState:
+    """The macros defined so far, named by ``key``, a hash of their definitions in order:
+    two states with one key hold the same macros, so an evaluation can be reused by key."""
+
+    key: str
+    macros: Mapping[str, str] = field(compare=False, hash=False)
+
+
+@lru_cache(maxsize=1 << 16)
+def evaluate_in(raw: str, state: MacroState) -> Evaluated:
+    """``evaluate`` with the macros of ``state``, reused by value and state: a large file
+    repeats its values (``month = sep``, ``booktitle = osdi``), and ``serve`` evaluates the
+    same ones on every rebuild."""
+    return evaluate(raw, state.macros)
 
 
 def evaluate(raw: str, macros: Mapping[str, str]) -> Evaluated:
