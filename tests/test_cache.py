@@ -127,6 +127,7 @@ def test_entry_data_round_trip_keeps_every_field() -> None:
         selected=True,
         links=(Link("pdf", "https://x.org/p.pdf"),),
         url="https://x.org",
+        identities=(("DOI", "10.1000/x"), ("title", "t u v")),
         path=Path("refs.bib"),
         line=7,
         digest="d",

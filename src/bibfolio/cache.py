@@ -93,9 +93,10 @@ class Cache:
     path: Path | None = None
     # Changes appended to the journal since the whole cache was last written, in items.
     journal_items: int = 0
-    # The last build's entries as objects, by (digest, file, line): never written, but a
-    # cache that lives on (``serve``'s) hands them to the next build as they are.
-    objects: dict[tuple[str, Path, int | None], Any] = field(default_factory=dict)
+    # The last build's entries as objects, by (digest, file, line), when the cache lives on
+    # between builds (``serve`` sets it to a dict): the next build takes them as they are.
+    # Never written; None keeps none (a single build gains nothing from them).
+    objects: dict[tuple[str, Path, int | None], Any] | None = None
 
     @classmethod
     def for_files(cls, bib_paths: Sequence[Path], directory: Path | None = None) -> Cache:
@@ -425,6 +426,7 @@ def entry_to_data(entry: Entry, problems: Sequence[tuple[str, str]]) -> tuple[An
         entry.selected,
         tuple((link.kind, link.href) for link in entry.links),
         entry.url,
+        entry.identities,
         tuple(problems),
     )
 
@@ -434,7 +436,8 @@ def entry_from_data(
 ) -> tuple[Entry, list[tuple[str, str]]]:
     """The entry and warnings ``entry_to_data`` gave, placed at ``path`` and ``line``."""
     (key, kind, entry_type, title, label, spans, authors, et_al, year, month, venue) = data[:11]
-    (is_preprint, abstract, bibtex, theme, is_lead, selected, links, url, problems) = data[11:]
+    (is_preprint, abstract, bibtex, theme, is_lead, selected, links, url) = data[11:19]
+    identities, problems = data[19:]
     entry = Entry(
         key,
         _KINDS[kind],
@@ -455,6 +458,7 @@ def entry_from_data(
         selected,
         tuple(starmap(Link, links)),
         url,
+        tuple(map(tuple, identities)),
         path,
         line,
         digest,

@@ -7,17 +7,14 @@ them all and ``bibfolio build`` shows them as warnings.
 from __future__ import annotations
 
 import difflib
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from .errors import Diagnostic, Severity
-from .links import arxiv_id, doi_name
 from .load import Bibliography, Record
 from .model import Entry, Kind
-from .names import equal_contribution_positions, fold
+from .names import equal_contribution_positions
 
 # Fields each entry type must have (BibTeX's standard styles, biblatex's names as
 # alternatives): a tuple is "one of these".
@@ -43,7 +40,6 @@ REQUIRED_FIELDS: Mapping[str, tuple[tuple[str, ...], ...]] = {
     "misc": (("title",),),
 }
 ROLES = frozenset({"lead"})
-_TITLE_WORDS = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +48,6 @@ class Checked:
 
     records: Sequence[Record]
     entries: Sequence[Entry]
-    by_key: Mapping[str, Record]
 
 
 def _warning(record: Record | Entry, code: str, message: str) -> Diagnostic:
@@ -142,7 +137,7 @@ def duplicate_papers(data: Checked) -> Iterator[Diagnostic]:
     for entry in data.entries:
         if entry.kind is not Kind.PAPER:
             continue
-        for identity in _identities(data.by_key[entry.key], entry):
+        for identity in entry.identities:
             earlier = first_seen.setdefault(identity, entry)
             if earlier is not entry:
                 yield _warning(
@@ -152,29 +147,6 @@ def duplicate_papers(data: Checked) -> Iterator[Diagnostic]:
                     f"same {identity[0]}",
                 )
                 break
-
-
-def _identities(record: Record, entry: Entry) -> tuple[tuple[str, str], ...]:
-    doi, eprint = record.fields.get("doi", ""), record.fields.get("eprint", "")
-    return _paper_identities(doi, eprint, record.fields.get("archiveprefix", ""), entry.title)
-
-
-@lru_cache(maxsize=1 << 16)
-def _paper_identities(
-    doi: str, eprint: str, archive_prefix: str, title: str
-) -> tuple[tuple[str, str], ...]:
-    """What makes two entries the same paper (cached: ``serve`` asks on every rebuild)."""
-    identities = []
-    name = doi_name(doi)
-    if name:
-        identities.append(("DOI", name.lower()))
-    identifier = arxiv_id(eprint, archive_prefix) if eprint else None
-    if identifier:
-        identities.append(("arXiv id", re.sub(r"v\d+$", "", identifier)))
-    words = _TITLE_WORDS.findall(fold(title))
-    if len(words) >= 3:  # short titles ("Introduction") are too common to mean anything
-        identities.append(("title", " ".join(words)))
-    return tuple(identities)
 
 
 RULES: tuple[Callable[[Checked], Iterable[Diagnostic]], ...] = (
@@ -189,6 +161,5 @@ RULES: tuple[Callable[[Checked], Iterable[Diagnostic]], ...] = (
 
 def check(bibliography: Bibliography, entries: Sequence[Entry]) -> tuple[Diagnostic, ...]:
     """Run every rule; ``entries`` are the bibliography's entries with the owner marked."""
-    by_key = {record.key: record for record in bibliography.records}
-    data = Checked(bibliography.records, entries, by_key)
+    data = Checked(bibliography.records, entries)
     return tuple(diagnostic for rule in RULES for diagnostic in rule(data))

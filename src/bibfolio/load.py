@@ -27,10 +27,10 @@ from .cache import cyclic_gc_paused, entry_from_data, entry_to_data
 from .errors import BibfolioError, Diagnostic, Severity
 from .labels import is_preprint, paper_label
 from .latex import to_spans, to_unicode
-from .links import arxiv_id, entry_links
+from .links import arxiv_id, doi_name, entry_links
 from .macros import MONTH_MACROS, MacroState, evaluate_in, literal
 from .model import Entry, Kind, Person, Span
-from .names import OwnerMatcher, parse_authors
+from .names import OwnerMatcher, fold, parse_authors
 from .parallel import split_work
 
 if TYPE_CHECKING:
@@ -98,6 +98,8 @@ _ENTRY_START = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s{}()]*)")
 # two of them parses the same on its own as inside the whole file.
 _CHUNK_BOUNDARY = re.compile(r"\n(?=[ \t]*@\w*[ \t]*[{(])")
 
+_TITLE_WORDS = re.compile(r"[^\W_]+")
+_ARXIV_VERSION = re.compile(r"v\d+$")
 _UNENDED_BLOCK_REASONS = ("Unexpected block start", "Unexpectedly reached end of file")
 _FOUND_BLOCK_START = re.compile(r"found (?:a )?`?@")
 _UNENDED_BLOCK = 'it does not end before the next entry or the end of the file (a "}" missing?)'
@@ -408,21 +410,23 @@ class _Reader:
         ):
             table[digests[index]] = data
         entries = []
-        objects = self.cache.objects if self.cache is not None else {}
+        objects = self.cache.objects if self.cache is not None else None
         kept: dict[tuple[str, Path, int | None], tuple[Entry, list[tuple[str, str]]]] = {}
         for index, (record, digest) in enumerate(zip(records, digests, strict=True)):
             place = (digest, record.path, record.line)
             found = decoded.get(index)
             if found is None:
                 data = table[digest]  # even when the object is at hand: the cache keeps it
-                found = objects.get(place) or entry_from_data(
+                found = (objects or {}).get(place) or entry_from_data(
                     data, record.path, record.line, digest
                 )
-            entry, problems = kept[place] = found
+            if objects is not None:
+                kept[place] = found
+            entry, problems = found
             for code, message in problems:
                 self.report(Severity.WARNING, code, message, record.path, record.line)
             entries.append(entry)
-        if self.cache is not None:
+        if self.cache is not None and objects is not None:
             self.cache.objects = kept
         return entries
 
@@ -478,11 +482,28 @@ def build_entry(
         selected=shown.get("selected", "").lower() in TRUE_WORDS,
         links=links.links,
         url=links.primary,
+        identities=paper_identities(record.fields, title),
         path=record.path,
         line=record.line,
         digest=digest,
     )
     return entry, problems
+
+
+def paper_identities(fields: Mapping[str, str], title: str) -> tuple[tuple[str, str], ...]:
+    """What makes two entries the same paper (see ``Entry.identities``)."""
+    identities = []
+    doi = doi_name(fields.get("doi", ""))
+    if doi:
+        identities.append(("DOI", doi.lower()))
+    eprint = fields.get("eprint", "")
+    identifier = arxiv_id(eprint, fields.get("archiveprefix", "")) if eprint else None
+    if identifier:
+        identities.append(("arXiv id", _ARXIV_VERSION.sub("", identifier)))
+    words = _TITLE_WORDS.findall(fold(title))
+    if len(words) >= 3:  # short titles ("Introduction") are too common to mean anything
+        identities.append(("title", " ".join(words)))
+    return tuple(identities)
 
 
 def record_digest(record: Record) -> str:

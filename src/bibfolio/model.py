@@ -99,6 +99,9 @@ class Entry:
     selected: bool = False
     links: tuple[Link, ...] = ()
     url: str | None = None
+    # What makes two entries the same paper: ("DOI", doi), ("arXiv id", id without version)
+    # and ("title", its words, folded), each when known; the duplicate check compares them.
+    identities: tuple[tuple[str, str], ...] = ()
     path: Path | None = None
     line: int | None = None
     # A hash of everything the entry was made from (its fields as read, and the owner); two
