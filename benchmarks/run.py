@@ -135,6 +135,8 @@ class Row:
     runs: list[Run] = field(default_factory=list)
     note: str = ""  # "not installed", a failure, or a remark
     entries: str = ""  # entries the tool reports having written or read
+    # Measured in rounds with the other paired rows of its size (run i of each in round i).
+    paired: bool = False
 
     @property
     def ok(self) -> bool:
@@ -289,6 +291,38 @@ def measure(
     return row
 
 
+@dataclass
+class Timed:
+    """A row to measure one run per round, in turn with the other tools of its size."""
+
+    row: Row
+    command: Callable[[int], Sequence[str]]
+    cwd: Path
+    env: Callable[[int], dict[str, str]]
+    finish: Callable[[Row], None]  # after the last round, when every run succeeded
+
+
+def run_rounds(timed: list[Timed], settings: Settings) -> None:
+    """Run every tool once per round, ``--repeat`` rounds: a machine whose speed drifts
+    over minutes then slows every tool alike, and each round's runs can be compared."""
+    for index in range(settings.repeat):
+        for one in timed:
+            row = one.row
+            if row.runs and not row.runs[-1].ok:
+                continue  # stopped at its first failure
+            run = run_process(
+                one.command(index), one.cwd, one.env(index), settings.timeout, settings.time_bin
+            )
+            row.runs.append(run)
+            progress(f"{row.size:>8} {row.tool}: {run.seconds:.3f} s, {run.rss_kb / 1024:.0f} MB")
+            if not run.ok:
+                row.note = run.problem(settings.timeout)
+    for one in timed:
+        one.row.paired = True
+        if one.row.ok:
+            one.finish(one.row)
+
+
 def tree_hash(directory: Path) -> str:
     """SHA-256 over the names and bytes of every file under ``directory``."""
     digest = hashlib.sha256()
@@ -331,11 +365,19 @@ def edit_one_entry(text: str, number: int) -> str:
     return f"{text[: title.end()]}Edited {number}: {text[title.end() :]}"
 
 
-def bibfolio_rows(size: int, corpus: Path, settings: Settings) -> tuple[list[Row], list[Check]]:
-    """Cold, warm and one-entry-edited builds of the corpus, and the byte-identity check.
+@dataclass
+class BibfolioRun:
+    """bibfolio's own copy of a corpus (the edited runs change it in place) and its command."""
 
-    bibfolio works on its own copy of the corpus, which the edited runs change in place.
-    """
+    label: str
+    work: Path
+    bib: Path
+    pristine: str
+    build: Callable[[Path], list[str]]
+
+
+def bibfolio_cold(size: int, corpus: Path, settings: Settings) -> tuple[Timed, BibfolioRun]:
+    """The cold builds (each with a new, empty cache), to run in rounds with the peers."""
     assert settings.bibfolio is not None
     command = settings.bibfolio
     work = settings.work / str(size) / "bibfolio"
@@ -347,32 +389,27 @@ def bibfolio_rows(size: int, corpus: Path, settings: Settings) -> tuple[list[Row
     def build(out: Path) -> list[str]:
         return [*command, "build", str(bib), "-s", "full", "-f", "html", "-o", str(out), *extra]
 
-    return _bibfolio_sequence(
-        str(size), work, bib, corpus.read_text(encoding="utf-8"), build, settings
+    def finish(row: Row) -> None:
+        row.entries = count_entries(row.runs[-1].stderr + row.runs[-1].stdout)
+
+    run = BibfolioRun(str(size), work, bib, corpus.read_text(encoding="utf-8"), build)
+    cold = Timed(
+        Row(str(size), "bibfolio cold build"),
+        lambda i: build(work / f"out-cold-{i}"),
+        work,
+        lambda i: base_env(work, work / f"cache-cold-{i}"),
+        finish,
     )
+    return cold, run
 
 
-def _bibfolio_sequence(
-    label: str,
-    work: Path,
-    bib: Path,
-    pristine: str,
-    build: Callable[[Path], list[str]],
-    settings: Settings,
+def bibfolio_rebuilds(
+    run: BibfolioRun, cold: Row, settings: Settings
 ) -> tuple[list[Row], list[Check]]:
-    """Run the cold, warm and edited measurements in order (each needs the one before)."""
-    cold = Row(label, "bibfolio cold build")
-    for index in range(settings.repeat):  # a fresh, empty cache for every cold run
-        env = base_env(work, work / f"cache-cold-{index}")
-        measure(cold, settings, lambda _i, n=index: build(work / f"out-cold-{n}"), work, env, 1)
-        if not cold.ok:
-            break
-    rows = [cold]
-    if not cold.ok:
-        return rows, []
-    cold.entries = count_entries(cold.runs[-1].stderr + cold.runs[-1].stdout)
-    # The last cold run filled cache-cold-{last}: warm runs reuse it on the same file.
-    env = base_env(work, work / f"cache-cold-{settings.repeat - 1}")
+    """The warm, edited and serve measurements, in order, after the cold builds (the warm
+    runs start from the cache the last cold run left), and the byte-identity checks."""
+    label, work, bib, build = run.label, run.work, run.bib, run.build
+    env = base_env(work, work / f"cache-cold-{len(cold.runs) - 1}")
     warm = measure(
         Row(label, "bibfolio warm rebuild"),
         settings,
@@ -386,15 +423,15 @@ def _bibfolio_sequence(
         lambda i: build(work / f"out-edit-{i}"),
         work,
         env,
-        before=lambda i: bib.write_text(edit_one_entry(pristine, i), encoding="utf-8"),
+        before=lambda i: bib.write_text(edit_one_entry(run.pristine, i), encoding="utf-8"),
     )
-    rows += [warm, edited]
-    for row in (warm, edited):
+    rows = [warm, edited]
+    for row in rows:
         if row.ok:
             row.entries = count_entries(row.runs[-1].stderr + row.runs[-1].stdout)
     checks = [identity_check(label, work, settings, cold, warm, edited, build)]
-    bib.write_text(pristine, encoding="utf-8")
-    serve, serve_check = serve_row(label, work, pristine, settings)
+    bib.write_text(run.pristine, encoding="utf-8")
+    serve, serve_check = serve_row(label, work, run.pristine, settings)
     rows.append(serve)
     if serve_check is not None:
         checks.append(serve_check)
@@ -494,7 +531,7 @@ def identity_check(
     return Check(name, "PASS", f"{runs} cold/warm outputs all sha256 {digest}…; edited = cold")
 
 
-def bibtex2html_row(size: int, corpus: Path, settings: Settings) -> Row:
+def bibtex2html_timed(size: int, corpus: Path, settings: Settings) -> Timed | Row:
     """bibtex2html (calls bibtex, plain style): one whole HTML page listing every entry."""
     row = Row(str(size), "bibtex2html")
     if shutil.which("bibtex2html") is None or shutil.which("bibtex") is None:
@@ -506,14 +543,17 @@ def bibtex2html_row(size: int, corpus: Path, settings: Settings) -> Row:
     # Without -nodoc the output is a whole page, like bibfolio's; -nobibsource skips the
     # second page with the BibTeX source of every entry.
     cmd = ["bibtex2html", "-nobibsource", "-s", "plain", "-o", str(out), str(corpus)]
-    measure(row, settings, lambda _i: cmd, work, env)
-    html = out.with_suffix(".html")
-    if row.ok and html.exists():
-        row.entries = str(html.read_text(encoding="utf-8", errors="replace").count("bibtexnumber"))
-    return row
+
+    def finish(row: Row) -> None:
+        html = out.with_suffix(".html")
+        if html.exists():
+            text = html.read_text(encoding="utf-8", errors="replace")
+            row.entries = str(text.count("bibtexnumber"))
+
+    return Timed(row, lambda _i: cmd, work, lambda _i: env, finish)
 
 
-def pybtex_row(size: int, corpus: Path, settings: Settings) -> Row:
+def pybtex_timed(size: int, corpus: Path, settings: Settings) -> Timed | Row:
     """pybtex through its Python API: parse_file, the plain style, the HTML backend."""
     row = Row(str(size), "pybtex (plain style, HTML backend)")
     if not python_has(settings.peers_python, "pybtex"):
@@ -525,13 +565,18 @@ def pybtex_row(size: int, corpus: Path, settings: Settings) -> Row:
     script.write_text(PYBTEX_SCRIPT, encoding="utf-8")
     html = work / "out.html"
     cmd = [settings.peers_python, str(script), str(corpus), str(html)]
-    measure(row, settings, lambda _i: cmd, work, base_env(work, work / "cache"))
-    if row.ok and html.exists():
-        row.entries = str(html.read_text(encoding="utf-8", errors="replace").count("<dt"))
-    return row
+    env = base_env(work, work / "cache")
+
+    def finish(row: Row) -> None:
+        if html.exists():
+            row.entries = str(html.read_text(encoding="utf-8", errors="replace").count("<dt"))
+
+    return Timed(row, lambda _i: cmd, work, lambda _i: env, finish)
 
 
-def script_row(size: int, corpus: Path, settings: Settings, tool: str, script: str) -> Row:
+def script_timed(
+    size: int, corpus: Path, settings: Settings, tool: str, script: str
+) -> Timed | Row:
     """A short Python script run on the corpus with --python (the project venv's)."""
     names = {
         "bibtexparser": "bibtexparser parse_file alone",
@@ -543,10 +588,12 @@ def script_row(size: int, corpus: Path, settings: Settings, tool: str, script: s
         return row
     work = settings.work / str(size) / tool
     cmd = [settings.python, "-c", script, str(corpus)]
-    measure(row, settings, lambda _i: cmd, work, base_env(work, work / "cache"))
-    if row.ok:
+    env = base_env(work, work / "cache")
+
+    def finish(row: Row) -> None:
         row.entries = count_entries(row.runs[-1].stdout)
-    return row
+
+    return Timed(row, lambda _i: cmd, work, lambda _i: env, finish)
 
 
 def small_rows(settings: Settings) -> list[Row]:
@@ -599,22 +646,30 @@ def size_rows(size: int, settings: Settings) -> tuple[list[Row], list[Check]]:
         check=True,
         stderr=subprocess.DEVNULL,
     )
-    rows: list[Row] = []
-    checks: list[Check] = []
+    # Cold builds and the other tools run in rounds (see run_rounds); bibfolio's rebuilds,
+    # which need its cold builds' cache, come after.
+    prepared: list[Timed | Row] = []
+    bibfolio: BibfolioRun | None = None
     if "bibfolio" in settings.tools:
         if settings.bibfolio is None:
-            rows.append(Row(str(size), "bibfolio cold build", note="not installed"))
+            prepared.append(Row(str(size), "bibfolio cold build", note="not installed"))
         else:
-            bibfolio, checks = bibfolio_rows(size, corpus, settings)
-            rows += bibfolio
+            cold, bibfolio = bibfolio_cold(size, corpus, settings)
+            prepared.append(cold)
     if "bibtex2html" in settings.tools:
-        rows.append(bibtex2html_row(size, corpus, settings))
+        prepared.append(bibtex2html_timed(size, corpus, settings))
     if "pybtex" in settings.tools:
-        rows.append(pybtex_row(size, corpus, settings))
+        prepared.append(pybtex_timed(size, corpus, settings))
     if "bibtexparser" in settings.tools:
-        rows.append(script_row(size, corpus, settings, "bibtexparser", BIBTEXPARSER_SCRIPT))
+        prepared.append(script_timed(size, corpus, settings, "bibtexparser", BIBTEXPARSER_SCRIPT))
     if "split" in settings.tools:
-        rows.append(script_row(size, corpus, settings, "split", SPLIT_SCRIPT))
+        prepared.append(script_timed(size, corpus, settings, "split", SPLIT_SCRIPT))
+    run_rounds([one for one in prepared if isinstance(one, Timed)], settings)
+    rows = [one.row if isinstance(one, Timed) else one for one in prepared]
+    checks: list[Check] = []
+    if bibfolio is not None and rows[0].ok:
+        rebuilds, checks = bibfolio_rebuilds(bibfolio, rows[0], settings)
+        rows[1:1] = rebuilds
     return rows, checks
 
 
@@ -624,10 +679,14 @@ def find_row(rows: list[Row], size: str, prefix: str) -> Row | None:
 
 
 def ratio(row: Row, rows: list[Row], prefix: str) -> float | None:
-    """Row's median time divided by the median of the ``prefix`` tool at the same size."""
+    """Row's time over the ``prefix`` tool's at the same size: for rows measured in the
+    same rounds, the median of the ratios of each round's runs; else of the medians."""
     other = find_row(rows, row.size, prefix)
     if row.seconds is None or other is None or not other.seconds:
         return None
+    if row.paired and other.paired and len(row.runs) == len(other.runs):
+        pairs = zip(row.runs, other.runs, strict=True)
+        return statistics.median(mine.seconds / theirs.seconds for mine, theirs in pairs)
     return row.seconds / other.seconds
 
 
