@@ -96,7 +96,7 @@ class Cache:
     # The last build's entries as objects, by (digest, file, line), when the cache lives on
     # between builds (``serve`` sets it to a dict): the next build takes them as they are.
     # Never written; None keeps none (a single build gains nothing from them).
-    objects: dict[tuple[str, Path, int | None], Any] | None = None
+    objects: dict[tuple[str, Path, int | None], tuple[Entry, list[tuple[str, str]]]] | None = None
 
     @classmethod
     def for_files(cls, bib_paths: Sequence[Path], directory: Path | None = None) -> Cache:
