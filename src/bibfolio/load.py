@@ -410,25 +410,33 @@ class _Reader:
         ):
             table[digests[index]] = data
         entries = []
-        objects = self.cache.objects if self.cache is not None else None
+        # In a cache that lives on (serve's), the last build's entry objects, kept anew.
+        memo = self.cache.objects if self.cache is not None else None
         kept: dict[tuple[str, Path, int | None], tuple[Entry, list[tuple[str, str]]]] = {}
         for index, (record, digest) in enumerate(zip(records, digests, strict=True)):
-            place = (digest, record.path, record.line)
-            found = decoded.get(index)
-            if found is None:
-                data = table[digest]  # even when the object is at hand: the cache keeps it
-                found = (objects or {}).get(place) or entry_from_data(
-                    data, record.path, record.line, digest
-                )
-            if objects is not None:
-                kept[place] = found
+            found = decoded.get(index) or _cached_entry(table, digest, record, memo)
+            if memo is not None:
+                kept[(digest, record.path, record.line)] = found
             entry, problems = found
             for code, message in problems:
                 self.report(Severity.WARNING, code, message, record.path, record.line)
             entries.append(entry)
-        if self.cache is not None and objects is not None:
+        if self.cache is not None and memo is not None:
             self.cache.objects = kept
         return entries
+
+
+def _cached_entry(
+    table: Mapping[str, tuple[Any, ...]],
+    digest: str,
+    record: Record,
+    memo: Mapping[tuple[str, Path, int | None], tuple[Entry, list[tuple[str, str]]]] | None,
+) -> tuple[Entry, list[tuple[str, str]]]:
+    """A cached entry: the last build's object when at hand, else made from the cache's data
+    (read either way: the cache keeps what a build read)."""
+    data = table[digest]
+    found = memo.get((digest, record.path, record.line)) if memo else None
+    return found or entry_from_data(data, record.path, record.line, digest)
 
 
 def build_entry(
@@ -738,5 +746,6 @@ def _failure_message(block: bib.ParsingFailedBlock) -> str:
         # bibtexparser names what it met instead (the next entry, or the end of the text it
         # was given); a chunk is parsed without what follows it, so say what is true of both.
         reason = _UNENDED_BLOCK
-    reason = reason.strip().rstrip(".") or "syntax error"
+    # One line, whatever text bibtexparser quotes (a "key" may hold a line break).
+    reason = " ".join(reason.split()).rstrip(".") or "syntax error"
     return f"cannot read {head}: {reason}"
