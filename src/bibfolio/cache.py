@@ -458,7 +458,7 @@ def entry_from_data(
         selected,
         tuple(starmap(Link, links)),
         url,
-        tuple(map(tuple, identities)),
+        identities,
         path,
         line,
         digest,
