@@ -657,25 +657,20 @@ def _item(block: bib.Block, base: int) -> Item | None:
         # Reported when the records meet (with where the key was first used), and the same
         # way whether the two blocks were parsed together or not.
         block = block.ignore_error_block
-    if isinstance(block, bib.String):
-        return ("string", block.key, block.value, line(block))
     if isinstance(block, bib.Entry):
         # Interned names are stored once in the cache however many entries use them.
-        fields = tuple(
-            part
-            for f in block.fields
-            for part in (sys.intern(f.key.lower()), *_text_or_value(f.value), line(f))
-        )
-        entry_type = sys.intern(block.entry_type)
-        texts = _evaluated(fields)
-        return (
-            "entry",
-            entry_type,
-            block.key,
-            fields if texts is None else texts,
-            line(block),
-            repeated,
-        )
+        names = [sys.intern(f.key.lower()) for f in block.fields]
+        texts = [literal(f.value) for f in block.fields]
+        fields: dict[str, str] | tuple[Any, ...] | None = _evaluated(names, texts)
+        if fields is None:  # a value uses a macro: keep how each was written, and where
+            fields = tuple(
+                part
+                for name, text, f in zip(names, texts, block.fields, strict=True)
+                for part in (name, text, None if text is not None else f.value, line(f))
+            )
+        return ("entry", sys.intern(block.entry_type), block.key, fields, line(block), repeated)
+    if isinstance(block, bib.String):
+        return ("string", block.key, block.value, line(block))
     if isinstance(block, bib.ParsingFailedBlock):
         return ("failed", "syntax-error", _failure_message(block), line(block))
     if isinstance(block, bib.ExplicitComment):
@@ -685,22 +680,16 @@ def _item(block: bib.Block, base: int) -> Item | None:
     return None
 
 
-def _evaluated(fields: tuple[Any, ...]) -> dict[str, str] | None:
-    """The fields (flat, as in ``Item``) as name → text, if no value read uses a macro."""
-    texts: dict[str, str] = {}
-    for index in range(0, len(fields), 4):
-        name, text = fields[index], fields[index + 1]
-        if name not in texts:  # the first of repeated fields wins
+def _evaluated(names: Sequence[str], texts: Sequence[str | None]) -> dict[str, str] | None:
+    """The fields as name → text, if no value read uses a macro (a text is None when its
+    value does); the first of repeated fields wins, as in BibTeX."""
+    evaluated: dict[str, str] = {}
+    for name, text in zip(names, texts, strict=True):
+        if name not in evaluated:
             if text is None:
                 return None
-            texts[name] = text
-    return texts
-
-
-def _text_or_value(value: str) -> tuple[str | None, str | None]:
-    """(text, None) for a value that uses no macro, else (None, the value as written)."""
-    text = literal(value)
-    return (text, None) if text is not None else (None, value)
+            evaluated[name] = text
+    return evaluated
 
 
 def _absolute(line: int | None, first_line: int) -> int | None:
