@@ -282,13 +282,21 @@ def measure(
     for index in range(times or settings.repeat):
         if before is not None:
             before(index)
-        run = run_process(make_cmd(index), cwd, env, settings.timeout, settings.time_bin)
-        row.runs.append(run)
-        progress(f"{row.size:>8} {row.tool}: {run.seconds:.3f} s, {run.rss_kb / 1024:.0f} MB")
-        if not run.ok:
-            row.note = run.problem(settings.timeout)
+        if not run_once(row, make_cmd(index), cwd, env, settings):
             break
     return row
+
+
+def run_once(
+    row: Row, cmd: Sequence[str], cwd: Path, env: dict[str, str], settings: Settings
+) -> bool:
+    """Run one measured process for ``row``, say how it went; False when it failed."""
+    run = run_process(cmd, cwd, env, settings.timeout, settings.time_bin)
+    row.runs.append(run)
+    progress(f"{row.size:>8} {row.tool}: {run.seconds:.3f} s, {run.rss_kb / 1024:.0f} MB")
+    if not run.ok:
+        row.note = run.problem(settings.timeout)
+    return run.ok
 
 
 @dataclass
@@ -307,16 +315,9 @@ def run_rounds(timed: list[Timed], settings: Settings) -> None:
     over minutes then slows every tool alike, and each round's runs can be compared."""
     for index in range(settings.repeat):
         for one in timed:
-            row = one.row
-            if row.runs and not row.runs[-1].ok:
+            if one.row.runs and not one.row.runs[-1].ok:
                 continue  # stopped at its first failure
-            run = run_process(
-                one.command(index), one.cwd, one.env(index), settings.timeout, settings.time_bin
-            )
-            row.runs.append(run)
-            progress(f"{row.size:>8} {row.tool}: {run.seconds:.3f} s, {run.rss_kb / 1024:.0f} MB")
-            if not run.ok:
-                row.note = run.problem(settings.timeout)
+            run_once(one.row, one.command(index), one.cwd, one.env(index), settings)
     for one in timed:
         one.row.paired = True
         if one.row.ok:

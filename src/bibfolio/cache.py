@@ -34,6 +34,8 @@ from typing import Any, Generic, TypeVar
 from .model import Entry, Kind, Link, Person, Span
 
 Value = TypeVar("Value")
+# Decoded entries and their warnings by (entry digest, file, line).
+EntryObjects = dict[tuple[str, Path, int | None], tuple[Entry, list[tuple[str, str]]]]
 _KINDS = {kind.value: kind for kind in Kind}
 
 
@@ -96,7 +98,7 @@ class Cache:
     # The last build's entries as objects, by (digest, file, line), when the cache lives on
     # between builds (``serve`` sets it to a dict): the next build takes them as they are.
     # Never written; None keeps none (a single build gains nothing from them).
-    objects: dict[tuple[str, Path, int | None], tuple[Entry, list[tuple[str, str]]]] | None = None
+    objects: EntryObjects | None = None
 
     @classmethod
     def for_files(cls, bib_paths: Sequence[Path], directory: Path | None = None) -> Cache:

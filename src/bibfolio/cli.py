@@ -397,7 +397,6 @@ def serve(
     """
     from .serve import serve_until_stopped
 
-    _quiet_bibtexparser()
     serve_until_stopped(bib_files, config_file, options, (host, port), open_browser, use_cache)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cache import cyclic_gc_paused, entry_from_data, entry_to_data
+from .cache import EntryObjects, cyclic_gc_paused, entry_from_data, entry_to_data
 from .errors import BibfolioError, Diagnostic, Severity
 from .labels import is_preprint, paper_label
 from .latex import to_spans, to_unicode
@@ -412,7 +412,7 @@ class _Reader:
         entries = []
         # In a cache that lives on (serve's), the last build's entry objects, kept anew.
         memo = self.cache.objects if self.cache is not None else None
-        kept: dict[tuple[str, Path, int | None], tuple[Entry, list[tuple[str, str]]]] = {}
+        kept: EntryObjects = {}
         for index, (record, digest) in enumerate(zip(records, digests, strict=True)):
             found = decoded.get(index) or _cached_entry(table, digest, record, memo)
             if memo is not None:
@@ -430,7 +430,7 @@ def _cached_entry(
     table: Mapping[str, tuple[Any, ...]],
     digest: str,
     record: Record,
-    memo: Mapping[tuple[str, Path, int | None], tuple[Entry, list[tuple[str, str]]]] | None,
+    memo: EntryObjects | None,
 ) -> tuple[Entry, list[tuple[str, str]]]:
     """A cached entry: the last build's object when at hand, else made from the cache's data
     (read either way: the cache keeps what a build read)."""
