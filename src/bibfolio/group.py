@@ -87,13 +87,15 @@ def group_theme(title: str, entries: Sequence[Entry]) -> Theme:
 
     Projects keep their .bib order, which people choose by importance; papers are newest first.
     """
+    members: dict[Section, list[Entry]] = {section: [] for section in Section}
+    for entry in entries:
+        members[section_of(entry)].append(entry)
     sections = []
-    for section in Section:
-        members = [entry for entry in entries if section_of(entry) is section]
+    for section, chosen in members.items():
         if section is not Section.PROJECTS:
-            members.sort(key=newest_first)
-        if members:
-            sections.append(SectionGroup(section, SECTION_TITLES[section], tuple(members)))
+            chosen.sort(key=newest_first)
+        if chosen:
+            sections.append(SectionGroup(section, SECTION_TITLES[section], tuple(chosen)))
     return Theme(title, tuple(sections))
 
 
