@@ -84,7 +84,8 @@ for edited in sys.argv[4:]:
     rebuild = live.rebuild()
     assert isinstance(rebuild, Built), rebuild
     print(f"rebuild {rebuild.seconds:.6f} {time.process_time() - cpu:.6f} {rebuild.entries}")
-result.write_text(live.documents["html"], encoding="utf-8")
+page = live.documents["html"]  # UTF-8 bytes; a str in older bibfolios
+result.write_bytes(page if isinstance(page, bytes) else page.encode("utf-8"))
 """
 
 SPLIT_SCRIPT = """\

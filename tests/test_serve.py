@@ -108,10 +108,25 @@ def test_rebuild_renders_the_whole_page_in_both_formats_in_memory(bib: Path) -> 
     assert rebuild.entries == 8
     assert live.documents is rebuild.documents
     assert set(rebuild.documents) == {"html", "md"}
-    assert rebuild.documents["html"].startswith("<!DOCTYPE html>")
-    assert "Notes on the Analytical Engine" in rebuild.documents["html"]
-    assert "Notes on the Analytical Engine" in rebuild.documents["md"]
+    assert rebuild.documents["html"].decode().startswith("<!DOCTYPE html>")
+    assert "Notes on the Analytical Engine" in rebuild.documents["html"].decode()
+    assert "Notes on the Analytical Engine" in rebuild.documents["md"].decode()
     assert [path.name for path in bib.parent.iterdir()] == ["refs.bib"]  # nothing written
+
+
+def test_the_page_served_is_byte_for_byte_what_build_writes(
+    bib: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    rebuild = LivePage([bib], options=ADA).rebuild()
+    assert isinstance(rebuild, Built)
+    out = tmp_path / "site"
+    args = ["build", str(bib), "--owner", "Ada Lovelace", "-s", "full", "-o", str(out)]
+    result = runner.invoke(main, [*args, "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert rebuild.documents == {
+        "html": (out / "publications.html").read_bytes(),
+        "md": (out / "publications.md").read_bytes(),
+    }
 
 
 def test_failed_rebuild_keeps_the_last_good_page_and_says_what_build_says(
@@ -138,7 +153,7 @@ def test_rebuild_recovers_when_the_file_is_fixed(bib: Path) -> None:
     fixed = live.rebuild()
     assert isinstance(fixed, Built)
     assert live.documents is fixed.documents
-    assert NEW_TITLE in fixed.documents["html"]
+    assert NEW_TITLE in fixed.documents["html"].decode()
 
 
 def test_a_restarted_preview_starts_from_the_cache_on_disk(bib: Path, cache_home: Path) -> None:
@@ -152,7 +167,7 @@ def test_a_restarted_preview_starts_from_the_cache_on_disk(bib: Path, cache_home
     assert isinstance(again, Built) and again.documents == built.documents
     edit(bib, OLD_TITLE, NEW_TITLE)
     edited = restarted.rebuild()
-    assert isinstance(edited, Built) and NEW_TITLE in edited.documents["html"]
+    assert isinstance(edited, Built) and NEW_TITLE in edited.documents["html"].decode()
     assert edited.documents == LivePage([bib], options=ADA).rebuild().documents  # = no cache
 
 
@@ -202,11 +217,11 @@ def test_rebuild_reads_the_settings_file_and_templates_again(bib: Path, tmp_path
     live = LivePage([bib], options={**ADA, "templates": templates})
     live.rebuild()
     assert live.documents is not None
-    assert "first Publications" in live.documents["md"]
+    assert "first Publications" in live.documents["md"].decode()
     (bib.parent / "bibfolio.toml").write_text('title = "Research"\n', encoding="utf-8")
     (templates / "full.md").write_text("second {{ page.title }}\n", encoding="utf-8")
     live.rebuild()
-    assert "second Research" in live.documents["md"]
+    assert "second Research" in live.documents["md"].decode()
 
 
 def test_settings_cannot_turn_the_preview_into_a_fragment_or_one_format(bib: Path) -> None:
@@ -215,7 +230,7 @@ def test_settings_cannot_turn_the_preview_into_a_fragment_or_one_format(bib: Pat
     rebuild = LivePage([bib], options=ADA).rebuild()
     assert isinstance(rebuild, Built)
     assert set(rebuild.documents) == {"html", "md"}
-    assert rebuild.documents["html"].startswith("<!DOCTYPE html>")
+    assert rebuild.documents["html"].decode().startswith("<!DOCTYPE html>")
 
 
 def test_watch_targets_cover_the_bib_the_settings_file_and_template_folders(
@@ -258,11 +273,12 @@ def test_rebuild_lines_give_warnings_then_the_time(show_note: bool, expected: li
 # The HTTP server
 
 PAGE = {"html": "<!DOCTYPE html>\n<p>café</p>\n", "md": "# Publications — café\n"}
+SERVED = {fmt: text.encode("utf-8") for fmt, text in PAGE.items()}  # as LivePage keeps them
 
 
 @pytest.fixture(scope="module")
 def url() -> Iterator[str]:
-    with make_server("127.0.0.1", 0, lambda: PAGE) as server, serving(server) as url:
+    with make_server("127.0.0.1", 0, lambda: SERVED) as server, serving(server) as url:
         yield url
 
 
@@ -314,9 +330,9 @@ def test_server_answers_503_before_the_first_build() -> None:
 
 
 def test_server_refuses_a_port_in_use() -> None:
-    with make_server("127.0.0.1", 0, lambda: PAGE) as server:
+    with make_server("127.0.0.1", 0, lambda: SERVED) as server:
         with pytest.raises(OSError) as caught:
-            make_server("127.0.0.1", server.server_address[1], lambda: PAGE)
+            make_server("127.0.0.1", server.server_address[1], lambda: SERVED)
         assert caught.value.errno == errno.EADDRINUSE
 
 
@@ -379,7 +395,7 @@ def test_watcher_rebuilds_on_save_and_keeps_the_last_good_page(
     errors = [line for line in lines if line.startswith("Error: ")]
     assert errors[0].startswith(f"Error: {bib}:17: cannot read @inproceedings{{lovelace1843notes")
     assert NEW_TITLE in fetch(url)[2]
-    assert live.documents is not None and NEW_TITLE in live.documents["html"]
+    assert live.documents is not None and NEW_TITLE in live.documents["html"].decode()
 
 
 def test_watcher_rebuilds_when_a_settings_file_appears(
@@ -405,7 +421,7 @@ def test_watcher_ignores_other_files_in_the_folder(
         bib.write_text(original.replace(OLD_TITLE, title), encoding="utf-8")
 
     def shows(title: str) -> bool:
-        return live.documents is not None and title in live.documents["html"]
+        return live.documents is not None and title in live.documents["html"].decode()
 
     save(NEW_TITLE)
     wait_for(lambda: shows(NEW_TITLE), retry=lambda: save(NEW_TITLE))  # the watcher is ready

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from watchfiles import Change
 
     from .cache import Cache
+    from .output import Text
 
 
 # A preview is always the whole page, as HTML and Markdown; nothing is written.
@@ -43,15 +44,16 @@ CONTENT_TYPES: dict[str, str] = {
     "html": "text/html; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
 }
-NOT_FOUND = "Not found: the page is at / (and its Markdown at /publications.md).\n"
-NOT_BUILT = "The page has not been built yet.\n"
+NOT_FOUND = b"Not found: the page is at / (and its Markdown at /publications.md).\n"
+NOT_BUILT = b"The page has not been built yet.\n"
 
 
 @dataclass(frozen=True, slots=True)
 class Built:
-    """A successful build: the documents to serve and what to tell the user about them."""
+    """A successful build: the documents to serve (in UTF-8, encoded once rather than on
+    every request) and what to tell the user about them."""
 
-    documents: Mapping[str, str]
+    documents: Mapping[str, bytes]
     entries: int
     warnings: tuple[Diagnostic, ...]
     owner_note: str | None
@@ -82,13 +84,15 @@ def build_preview(
     With a ``cache``, only what changed since its last build is parsed and rendered again.
     """
     # bibtexparser and Jinja2 load here.
-    from .build import build_page, owner_note, render_documents
+    from .build import build_page, owner_note, stream_documents
 
     start = time.perf_counter()
     settings = {**options, **SERVED_SETTINGS}
     config = make_config(config_file or find_config_file(list(bib_files)), settings)
     result = build_page(bib_files, config, cache)
-    documents = render_documents(result.page, config, cache)
+    documents = {
+        fmt: _utf8(text) for fmt, text in stream_documents(result.page, config, cache).items()
+    }
     return Built(
         documents=documents,
         entries=len(result.page.entries),
@@ -97,6 +101,14 @@ def build_preview(
         templates=config.templates,
         seconds=time.perf_counter() - start,
     )
+
+
+def _utf8(text: Text) -> bytes:
+    """A document in UTF-8, encoded piece by piece: a page is held once, as bytes (as a
+    ``str``, any character past Latin-1 would double it or more)."""
+    if isinstance(text, str):
+        return text.encode()
+    return b"".join(piece.encode() for piece in text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +144,7 @@ class LivePage:
         self.bib_files = tuple(bib_files)
         self.config_file = config_file
         self.options = dict(options or {})
-        self.documents: Mapping[str, str] | None = None
+        self.documents: Mapping[str, bytes] | None = None
         self.templates: Path | None = self.options.get("templates")
         from .cache import Cache  # loaded with the model, not for --help
 
@@ -238,7 +250,7 @@ def rebuild_lines(rebuild: Rebuild, verb: str = "rebuilt", show_note: bool = Tru
 
 
 def make_server(
-    host: str, port: int, documents: Callable[[], Mapping[str, str] | None]
+    host: str, port: int, documents: Callable[[], Mapping[str, bytes] | None]
 ) -> ThreadingHTTPServer:
     """An HTTP server bound to ``host:port`` (0: any free port) serving ``documents()``.
 
@@ -265,12 +277,11 @@ def make_server(
             fmt = ROUTES.get(urlsplit(self.path).path)
             current = documents()
             if fmt is None:
-                status, content_type, text = 404, "text/plain; charset=utf-8", NOT_FOUND
+                status, content_type, body = 404, "text/plain; charset=utf-8", NOT_FOUND
             elif current is None or fmt not in current:
-                status, content_type, text = 503, "text/plain; charset=utf-8", NOT_BUILT
+                status, content_type, body = 503, "text/plain; charset=utf-8", NOT_BUILT
             else:
-                status, content_type, text = 200, CONTENT_TYPES[fmt], current[fmt]
-            body = text.encode("utf-8")
+                status, content_type, body = 200, CONTENT_TYPES[fmt], current[fmt]
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
