@@ -146,6 +146,8 @@ def _code_span(text: str) -> str:
 
 # Stands for the body while the page template is rendered (see ``Renderer.stream``).
 _BODY_MARK = Markup("\x00bibfolio-body\x00")
+# Entries and what the page template passed in → each entry's output, in order.
+EntryTexts = Callable[[Iterable[Entry], dict[str, Any]], list[str]]
 
 
 class Renderer:
@@ -200,10 +202,10 @@ class Renderer:
 
     def stream(self, page: Page, fmt: str, style: str, fragment: bool = False) -> Iterator[str]:
         """``render`` in pieces, so a large page is never held in memory whole."""
-        entry_text = self._entry_text(fmt, style)
+        entry_texts = self._entry_texts(fmt, style)
         if self.jobs > 1 and self._unrendered(page) >= MIN_PARALLEL_ITEMS:
             self._render_ahead(page, fmt, style)
-        body = self._generate(f"{style}.{fmt}", fmt, page=page, **_entry_functions(entry_text))
+        body = self._generate(f"{style}.{fmt}", fmt, page=page, **_entry_functions(entry_texts))
         if not fragment:
             # The page template is rendered around a marker, and the body streamed into it.
             page_text = "".join(self._generate(f"page.{fmt}", fmt, page=page, body=_BODY_MARK))
@@ -211,21 +213,25 @@ class Renderer:
             body = itertools.chain([head], body, [tail]) if found else iter([page_text])
         return _one_final_newline(body)
 
-    def _entry_text(self, fmt: str, style: str) -> Callable[[Entry, dict[str, Any]], str]:
-        """One entry through ``<style>-entry.<fmt>`` with what the page template passed in,
-        trailing newlines removed, reused from ``fragments``."""
+    def _entry_texts(self, fmt: str, style: str) -> EntryTexts:
+        """Entries through ``<style>-entry.<fmt>`` with what the page template passed in,
+        trailing newlines removed, each reused from ``fragments`` when it is there."""
         name = f"{style}-entry.{fmt}"
 
-        def entry_text(entry: Entry, context: dict[str, Any]) -> str:
-            key = self._fragment_key(name, entry, context)
-            if key and key in self.fragments:
-                return self.fragments[key]
-            text = self._render_entry(fmt, name, entry, context)
-            if key:
-                self.fragments[key] = text
-            return text
+        def entry_texts(entries: Iterable[Entry], context: dict[str, Any]) -> list[str]:
+            prefix = self._key_prefix(name, context)
+            texts = []
+            for entry in entries:
+                key = f"{prefix}:{entry.digest}" if entry.digest else ""
+                text = self.fragments.get(key) if key else None
+                if text is None:
+                    text = self._render_entry(fmt, name, entry, context)
+                    if key:
+                        self.fragments[key] = text
+                texts.append(text)
+            return texts
 
-        return entry_text
+        return entry_texts
 
     def _render_entry(self, fmt: str, name: str, entry: Entry, context: dict[str, Any]) -> str:
         with self._template_errors():
@@ -244,11 +250,13 @@ class Renderer:
         name = f"{style}-entry.{fmt}"
         wanted: dict[str, tuple[Entry, dict[str, Any]]] = {}
 
-        def take_note(entry: Entry, context: dict[str, Any]) -> str:
-            key = self._fragment_key(name, entry, context)
-            if key and key not in self.fragments:
-                wanted.setdefault(key, (entry, context))
-            return ""
+        def take_note(entries: Iterable[Entry], context: dict[str, Any]) -> list[str]:
+            prefix = self._key_prefix(name, context)
+            for entry in entries:
+                key = f"{prefix}:{entry.digest}"
+                if entry.digest and key not in self.fragments:
+                    wanted.setdefault(key, (entry, context))
+            return []
 
         for _ in self._generate(f"{style}.{fmt}", fmt, page=page, **_entry_functions(take_note)):
             pass
@@ -260,12 +268,10 @@ class Renderer:
         for key, text in zip(keys, split_work(render_part, len(keys), self.jobs), strict=True):
             self.fragments[key] = text
 
-    def _fragment_key(self, name: str, entry: Entry, context: dict[str, Any]) -> str:
-        """What an entry's output depends on: the templates' contents, the entry template's
-        name, what the page template passed in (hashed together once) and the entry's digest;
-        "" when the entry has no digest."""
-        if not entry.digest:
-            return ""
+    def _key_prefix(self, name: str, context: dict[str, Any]) -> str:
+        """What an entry's output depends on besides the entry (whose digest ends its key in
+        ``fragments``): the templates' contents, the entry template's name and what the page
+        template passed in, hashed together once."""
         settings: tuple[Any, ...] = (name, *context.items())
         try:
             prefix = self._key_prefixes.get(settings)
@@ -278,7 +284,7 @@ class Renderer:
             source = "\0".join((self._templates_digest, repr(settings)))
             prefix = hashlib.blake2b(source.encode(), digest_size=8).hexdigest()
             self._key_prefixes[settings] = prefix
-        return f"{prefix}:{entry.digest}"
+        return prefix
 
     def _generate(self, name: str, fmt: str, **context: Any) -> Iterator[str]:
         """Render a template piece by piece, turning Jinja2's errors into ``TemplateError``."""
@@ -305,7 +311,7 @@ class Renderer:
             raise TemplateError(f"template error: {error.message}", path, line) from None
 
 
-def _entry_functions(entry_text: Callable[[Entry, dict[str, Any]], str]) -> dict[str, Any]:
+def _entry_functions(entry_texts: EntryTexts) -> dict[str, Any]:
     """What a page template calls to show entries: ``render_entry(entry, **context)`` and
     ``render_entries(entries, separator="", **context)``, which gives what a loop over
     ``render_entry`` with ``separator`` between the entries gives, in one call (on a large
@@ -313,10 +319,10 @@ def _entry_functions(entry_text: Callable[[Entry, dict[str, Any]], str]) -> dict
     The separator is written as is, like the template's own text."""
 
     def render_entry(entry: Entry, **context: Any) -> Markup:
-        return Markup(entry_text(entry, context))
+        return Markup("".join(entry_texts((entry,), context)))
 
     def render_entries(entries: Iterable[Entry], separator: str = "", **context: Any) -> Markup:
-        return Markup(separator.join([entry_text(entry, context) for entry in entries]))
+        return Markup(separator.join(entry_texts(entries, context)))
 
     return {"render_entry": render_entry, "render_entries": render_entries}
 
