@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import marshal
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,13 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bibfolio.cache import Cache, entry_from_data, entry_to_data
+from bibfolio.cache import (
+    Cache,
+    cache_directory,
+    entry_from_data,
+    entry_to_data,
+    prune_stale_caches,
+)
 from bibfolio.cli import main
 from bibfolio.load import parse_chunks, split_chunks
 from bibfolio.model import Entry, Kind, Link, Person, Span
@@ -381,3 +389,63 @@ def test_an_unchanged_build_to_standard_output_prints_the_same(
     again = runner.invoke(main, args)
     assert again.exit_code == 0, again.output
     assert again.output == first.output and "Analytical" in again.output
+
+
+# Pruning: what no build used for a month leaves the user's cache directory.
+
+DAY = 24 * 3600.0
+
+
+def aged(path: Path, days: float, now: float, text: str = "x") -> Path:
+    """Create ``path`` (and its folders) last written ``days`` before ``now``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, (now - days * DAY, now - days * DAY))
+    return path
+
+
+def test_caches_unused_for_a_month_are_deleted_and_the_rest_kept(cache_home: Path) -> None:
+    now = time.time()
+    current = cache_directory()
+    old_set = [aged(current / f"old.{kind}", 40, now) for kind in ("cache", "journal", "last")]
+    reused = [aged(current / "kept.cache", 40, now), aged(current / "kept.last", 2, now)]
+    recent = aged(current / "new.cache", 29, now)
+    compiled = aged(current / "templates" / "__jinja2_0123.cache", 40, now)
+    old_version = cache_home / "bibfolio" / "cpython-311-0123456789abcdef"
+    aged(old_version / "a.cache", 40, now)
+    os.utime(old_version, (now - 40 * DAY, now - 40 * DAY))
+    other_python = cache_home / "bibfolio" / "cpython-312-fedcba9876543210"
+    aged(other_python / "a.cache", 3, now)
+    not_ours = aged(cache_home / "bibfolio" / "notes" / "old.txt", 400, now)
+
+    prune_stale_caches(current, now)
+
+    assert not any(path.exists() for path in [*old_set, compiled]) and not old_version.exists()
+    assert all(path.exists() for path in [*reused, recent, not_ours]) and other_python.exists()
+
+
+def test_pruning_looks_at_most_once_a_day(cache_home: Path) -> None:
+    now = time.time()
+    current = cache_directory()
+    current.mkdir(parents=True)
+    prune_stale_caches(current, now)
+    stale = aged(current / "old.cache", 40, now)
+    prune_stale_caches(current, now + 23 * 3600)
+    assert stale.exists()
+    prune_stale_caches(current, now + 25 * 3600)
+    assert not stale.exists()
+
+
+def test_builds_prune_and_an_unchanged_build_counts_as_a_use(
+    runner: CliRunner, tmp_path: Path, cache_home: Path
+) -> None:
+    now = time.time()
+    old_version = cache_home / "bibfolio" / "cpython-311-0123456789abcdef"
+    aged(old_version / "a.cache", 40, now)
+    os.utime(old_version, (now - 40 * DAY, now - 40 * DAY))
+    build(runner, DATA / "small.bib", tmp_path / "a")
+    assert not old_version.exists() and len(cache_files(cache_home)) == 1
+    (last,) = cache_home.glob("bibfolio/*/*.last")
+    os.utime(last, (now - 40 * DAY, now - 40 * DAY))
+    build(runner, DATA / "small.bib", tmp_path / "b")  # nothing changed: the last build again
+    assert last.stat().st_mtime > now - DAY

@@ -9,8 +9,9 @@ On disk, the cache is one file per set of input files (plain data written with `
 under ``$XDG_CACHE_HOME/bibfolio`` (``~/.cache/bibfolio``), in a directory named after the
 Python version and a hash of bibfolio's own code: another version of either never reads it.
 Only what the last build used is kept, so it holds one build's worth; small changes go to a
-journal beside it. Deleting it is always safe, and a cache that cannot be read or written is
-simply not used. ``serve`` keeps a ``Cache`` in memory instead.
+journal beside it. Caches no build used for a month are deleted (``prune_stale_caches``).
+Deleting it is always safe, and a cache that cannot be read or written is simply not used.
+``serve`` keeps a ``Cache`` in memory instead.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ import gc
 import hashlib
 import marshal
 import os
+import re
+import shutil
 import struct
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -173,6 +177,7 @@ class Cache:
                 self.journal_items = 0
         except (OSError, ValueError):  # a read-only or full disk: slower next time, that is all
             return
+        prune_stale_caches(self.path.parent)
 
     def _tables(self) -> tuple[Table[Any], ...]:
         return (self.chunks, self.entries, self.fragments)
@@ -253,7 +258,70 @@ class LastBuild:
             len(data) != size for (_, size), data in zip(sizes, documents.values(), strict=True)
         ):
             return None  # cut short
+        with contextlib.suppress(OSError):  # used now: not stale (see prune_stale_caches)
+            os.utime(_last_build(cache_file))
         return LastBuild(key, documents, papers, tuple(messages), entries, groups)
+
+
+# A cache that no build has written or reused for this long is deleted (its .bib files are
+# gone, or built by another version of bibfolio or Python); its next build just starts cold.
+STALE_AFTER = 30 * 24 * 3600.0
+# Looking costs a listing of the cache directories: once a day is enough.
+_PRUNE_EVERY = 24 * 3600.0
+# Directories named by ``cache_directory``: Python's cache tag and a hash of bibfolio's code.
+_VERSION_DIRECTORY = re.compile(r"[a-z0-9_]+-\d+-[0-9a-f]{16}")
+
+
+def prune_stale_caches(current: Path, now: float | None = None) -> None:
+    """Delete, at most once a day, the caches under ``current``'s parent (the ``bibfolio``
+    directory) that went unused for ``STALE_AFTER``: another version's whole directory, or in
+    ``current`` one set of input files' cache, journal and last build. Without this, every
+    upgrade and every set of files ever built would stay in the user's cache forever.
+    Never fails: what cannot be deleted is left."""
+    now = time.time() if now is None else now
+    marker = current.parent / "last-pruned"
+    with contextlib.suppress(OSError):
+        if now - marker.stat().st_mtime < _PRUNE_EVERY:
+            return
+    try:
+        marker.touch()
+        os.utime(marker, (now, now))
+        directories = list(current.parent.iterdir())
+    except OSError:
+        return
+    cutoff = now - STALE_AFTER
+    for directory in directories:
+        if directory == current:
+            _prune_files(current, cutoff)
+        elif (
+            _VERSION_DIRECTORY.fullmatch(directory.name)
+            and directory.is_dir()
+            and _newest_change(directory) < cutoff
+        ):
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def _prune_files(directory: Path, cutoff: float) -> None:
+    """Delete the files of ``directory`` (and its compiled templates) unused since
+    ``cutoff``; a cache file goes together with its journal and last build."""
+    groups: dict[tuple[Path, str], list[Path]] = {}
+    for path in [*directory.glob("*.*"), *directory.glob("templates/*")]:
+        groups.setdefault((path.parent, path.stem), []).append(path)
+    for paths in groups.values():
+        with contextlib.suppress(OSError):
+            if max(path.stat().st_mtime for path in paths) < cutoff:
+                for path in paths:
+                    path.unlink(missing_ok=True)
+
+
+def _newest_change(directory: Path) -> float:
+    """The last time anything under ``directory`` was written (now, when it cannot tell)."""
+    try:
+        return max(
+            [directory.stat().st_mtime, *(path.stat().st_mtime for path in directory.rglob("*"))]
+        )
+    except OSError:
+        return time.time()
 
 
 def build_key(bib_paths: Sequence[Path], settings: str, templates: Iterable[Path]) -> str:
