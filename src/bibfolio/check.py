@@ -57,8 +57,13 @@ def _warning(record: Record | Entry, code: str, message: str) -> Diagnostic:
 def missing_fields(data: Checked) -> Iterator[Diagnostic]:
     """BibTeX's required fields per entry type (after crossref inheritance)."""
     for record in data.records:
+        fields = record.fields
         for alternatives in REQUIRED_FIELDS.get(record.entry_type, ()):
-            if not any(record.fields.get(name, "").strip() for name in alternatives):
+            # A loop, not any() over a generator: this runs for every entry on every rebuild.
+            for name in alternatives:
+                if fields.get(name, "").strip():
+                    break
+            else:
                 names = " or ".join(f'"{name}"' for name in alternatives)
                 yield _warning(
                     record,
@@ -89,11 +94,12 @@ def single_use_themes(data: Checked) -> Iterator[Diagnostic]:
 
 def annotation_positions(data: Checked) -> Iterator[Diagnostic]:
     """``author+an`` positions must name authors that exist."""
-    authors = {entry.key: len(entry.authors) for entry in data.entries}
-    for record in data.records:
-        annotation = record.fields.get("author+an", "")
+    annotated = [record for record in data.records if record.fields.get("author+an")]
+    authors = {entry.key: len(entry.authors) for entry in data.entries} if annotated else {}
+    for record in annotated:
+        annotation = record.fields["author+an"]
         count = authors.get(record.key)
-        if not annotation or count is None:
+        if count is None:
             continue
         for position in sorted(equal_contribution_positions(annotation)):
             if not 1 <= position <= count:
