@@ -54,6 +54,21 @@ def test_undefined_macro_is_a_warning_with_field_line(write_bib: BibWriter) -> N
     assert len(bibliography.entries) == 1
 
 
+@pytest.mark.parametrize(
+    "before",
+    ["", "% a comment\n", "@misc{z, title = {Page\x0cbreak}}\n", "  \n@comment{x}\n"],
+    ids=["first line", "after a comment", "after a form feed", "after a blank line"],
+)
+def test_an_entry_on_a_percent_line_is_read_and_reported(write_bib: BibWriter, before: str) -> None:
+    """BibTeX reads it, so a warning says so, at its line (a form feed is no line break)."""
+    line = before.count("\n") + 1
+    path = write_bib(f"{before}  % @misc{{p, title = {{P}}}}\n@misc{{q, title = {{Q}}}}\n")
+    bibliography = load([path])
+    assert [entry.key for entry in bibliography.entries][-2:] == ["p", "q"]
+    percent = [d for d in bibliography.diagnostics if d.code == "percent-comment"]
+    assert [(d.line, d.message.split()[1]) for d in percent] == [(line, '"p"')]
+
+
 def test_unclosed_brace_is_an_error_at_the_entry_line() -> None:
     path = Path(__file__).parent / "data" / "broken" / "unclosed_brace.bib"
     bibliography = load([path])

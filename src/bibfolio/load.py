@@ -97,6 +97,7 @@ _ENTRY_START = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s{}()]*)")
 # spaces). bibtexparser ends whatever block it is reading at such a line, so the text between
 # two of them parses the same on its own as inside the whole file.
 _CHUNK_BOUNDARY = re.compile(r"\n(?=[ \t]*@\w*[ \t]*[{(])")
+_PERCENT_LINE = re.compile(r"[^\S\n]*%")
 
 _TITLE_WORDS = re.compile(r"[^\W_]+")
 _ARXIV_VERSION = re.compile(r"v\d+$")
@@ -169,15 +170,14 @@ class _Reader:
 
     def read(self, path: Path) -> None:
         text = read_text(path, self.encoding)
-        lines = text.splitlines()
         chunks = split_chunks(text)
         texts = [chunk for _, chunk in chunks]
         digests = [chunk_digest(text) for text in texts] if self.cache is not None else None
         for index, items in enumerate(self.parsed_chunks(texts, digests)):
-            first_line = chunks[index][0]
+            first_line, chunk = chunks[index]
             for number, item in enumerate(items):
                 source = f"{digests[index]}.{number}" if digests else ""
-                self.read_item(item, first_line, path, lines, source)
+                self.read_item(item, first_line, path, chunk, source)
 
     def parsed_chunks(
         self, texts: Sequence[str], digests: Sequence[str] | None
@@ -203,7 +203,7 @@ class _Reader:
         return parsed  # type: ignore[return-value]  # every None was filled above
 
     def read_item(
-        self, item: Item, first_line: int, path: Path, lines: list[str], source: str = ""
+        self, item: Item, first_line: int, path: Path, chunk: str, source: str = ""
     ) -> None:
         """Take in one block: define a macro, add a record, or report what went wrong."""
         kind, line = item[0], _absolute(item[-1] if item[0] != "entry" else item[4], first_line)
@@ -220,7 +220,7 @@ class _Reader:
                     path,
                     line,
                 )
-            self.add_record(entry_type, key, fields, first_line, path, line, lines, source)
+            self.add_record(entry_type, key, fields, first_line, path, line, chunk, source)
         elif kind == "failed":
             self.report(Severity.ERROR, item[1], item[2], path, line)
         elif kind == "explicit":
@@ -283,7 +283,7 @@ class _Reader:
         first_line: int,
         path: Path,
         line: int | None,
-        lines: list[str],
+        chunk: str,
         source: str = "",
     ) -> None:
         previous = self.records.get(key)
@@ -305,7 +305,7 @@ class _Reader:
                 path,
                 line,
             )
-        if line is not None and lines[line - 1].lstrip().startswith("%"):
+        if line is not None and _starts_with_percent(chunk, line - 1 - first_line):
             self.report(
                 Severity.WARNING,
                 "percent-comment",
@@ -606,6 +606,17 @@ def _year(text: str) -> int | None:
     """The first four-digit number in a year or date field."""
     match = _YEAR.search(text)
     return int(match.group()) if match else None
+
+
+def _starts_with_percent(chunk: str, index: int) -> bool:
+    """Whether line ``index`` (from 0) of ``chunk`` starts with "%", blanks aside. Entries
+    mostly start their chunk's first line; the lines before are skipped, never split."""
+    start = 0
+    for _ in range(index):
+        start = chunk.find("\n", start) + 1
+        if not start:
+            return False
+    return _PERCENT_LINE.match(chunk, start) is not None
 
 
 def split_chunks(text: str) -> list[tuple[int, str]]:
