@@ -416,11 +416,14 @@ def test_caches_unused_for_a_month_are_deleted_and_the_rest_kept(cache_home: Pat
     os.utime(old_version, (now - 40 * DAY, now - 40 * DAY))
     other_python = cache_home / "bibfolio" / "cpython-312-fedcba9876543210"
     aged(other_python / "a.cache", 3, now)
+    old_pypy = cache_home / "bibfolio" / "pypy310-fedcba9876543210"
+    aged(old_pypy / "a.cache", 40, now)
+    os.utime(old_pypy, (now - 40 * DAY, now - 40 * DAY))
     not_ours = aged(cache_home / "bibfolio" / "notes" / "old.txt", 400, now)
 
     prune_stale_caches(current, now)
 
-    assert not any(path.exists() for path in [*old_set, compiled]) and not old_version.exists()
+    assert not any(path.exists() for path in [*old_set, compiled, old_version, old_pypy])
     assert all(path.exists() for path in [*reused, recent, not_ours]) and other_python.exists()
 
 

@@ -268,8 +268,9 @@ class LastBuild:
 STALE_AFTER = 30 * 24 * 3600.0
 # Looking costs a listing of the cache directories: once a day is enough.
 _PRUNE_EVERY = 24 * 3600.0
-# Directories named by ``cache_directory``: Python's cache tag and a hash of bibfolio's code.
-_VERSION_DIRECTORY = re.compile(r"[a-z0-9_]+-\d+-[0-9a-f]{16}")
+# Directories named by ``cache_directory``: Python's cache tag (``cpython-311``, ``pypy310``)
+# and a hash of bibfolio's code.
+_VERSION_DIRECTORY = re.compile(r"[a-z0-9_-]+-[0-9a-f]{16}")
 
 
 def prune_stale_caches(current: Path, now: float | None = None) -> None:
