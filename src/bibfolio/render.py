@@ -222,7 +222,7 @@ class Renderer:
             prefix = self._key_prefix(name, context)
             texts = []
             for entry in entries:
-                key = f"{prefix}:{entry.digest}" if entry.digest else ""
+                key = _fragment_key(prefix, entry)
                 text = self.fragments.get(key) if key else None
                 if text is None:
                     text = self._render_entry(fmt, name, entry, context)
@@ -253,8 +253,8 @@ class Renderer:
         def take_note(entries: Iterable[Entry], context: dict[str, Any]) -> list[str]:
             prefix = self._key_prefix(name, context)
             for entry in entries:
-                key = f"{prefix}:{entry.digest}"
-                if entry.digest and key not in self.fragments:
+                key = _fragment_key(prefix, entry)
+                if key and key not in self.fragments:
                     wanted.setdefault(key, (entry, context))
             return []
 
@@ -309,6 +309,12 @@ class Renderer:
         except jinja2.UndefinedError as error:
             path, line = _template_frame(error)
             raise TemplateError(f"template error: {error.message}", path, line) from None
+
+
+def _fragment_key(prefix: str, entry: Entry) -> str:
+    """An entry's key in ``fragments`` (``_unrendered`` reads the digest back after the
+    last colon); "" when the entry has no digest and so cannot be reused."""
+    return f"{prefix}:{entry.digest}" if entry.digest else ""
 
 
 def _entry_functions(entry_texts: EntryTexts) -> dict[str, Any]:
