@@ -227,20 +227,30 @@ def infer_owner(entries: Iterable[Entry]) -> InferredOwner | None:
     papers = [entry for entry in entries if entry.kind is Kind.PAPER]
     counts: Counter[tuple[str, str]] = Counter()
     fullest: dict[tuple[str, str], Person] = {}
+    # The same Person objects recur on many papers: each one's key is worked out once
+    # (by identity, which is safe while ``papers`` holds them and much cheaper than hashing).
+    keys: dict[int, tuple[str, str]] = {}
     for entry in papers:
         seen_here: set[tuple[str, str]] = set()
         for person in entry.authors:
-            given = _given_tokens(person)
-            key = (_family_name(person), given[0][0] if given else "")
+            key = keys.get(id(person))
+            if key is None:
+                key = keys[id(person)] = _owner_key(person)
             if key in seen_here:
                 continue
             seen_here.add(key)
             counts[key] += 1
-            if len(person.first) > len(fullest.get(key, Person()).first):
+            known = fullest.get(key)
+            if known is None or len(person.first) > len(known.first):
                 fullest[key] = person
-            fullest.setdefault(key, person)
     if not counts:
         return None
     key, papers_with_owner = counts.most_common(1)[0]
-    owner = replace(fullest[key], is_cofirst=False)
+    owner = replace(fullest[key], is_cofirst=False, is_owner=False)
     return InferredOwner(owner, papers_with_owner, len(papers))
+
+
+def _owner_key(person: Person) -> tuple[str, str]:
+    """What ``infer_owner`` counts a person by: family name and first initial."""
+    given = _given_tokens(person)
+    return (_family_name(person), given[0][0] if given else "")
