@@ -14,6 +14,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bibfolio import build as build_module
+from bibfolio import load as load_module
 from bibfolio.cache import (
     Cache,
     cache_directory,
@@ -207,6 +209,67 @@ def test_each_edited_build_renders_only_the_edited_entry(
         bib.write_text(text.replace("title = {", f"title = {{{edit}", 1), encoding="utf-8")
         build(runner, bib, tmp_path / "out")
         assert rendered == ["engine", "engine"], edit  # once as HTML, once as Markdown
+
+
+def test_a_guessed_owner_is_remembered_and_followed_when_it_changes(
+    runner: CliRunner, tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --owner, a build reads with the owner the last one guessed, so its entries
+    come from the cache already marked; when the guess changes, the marks follow it."""
+    bib = tmp_path / "refs.bib"
+    text = (DATA / "small.bib").read_text(encoding="utf-8")
+    bib.write_text(text, encoding="utf-8")
+    decoded: list[str] = []
+    build_entry = load_module.build_entry
+
+    def counting(record: Any, *args: Any) -> Any:
+        decoded.append(record.key)
+        return build_entry(record, *args)
+
+    monkeypatch.setattr(load_module, "build_entry", counting)
+    marked: list[str] = []
+    mark_owner = build_module.mark_owner
+
+    def counting_marks(entries: Any, owners: Any) -> Any:
+        marked.append(owners[0].name)
+        return mark_owner(entries, owners)
+
+    monkeypatch.setattr(build_module, "mark_owner", counting_marks)
+
+    def build_without_owner(out: str, *extra: str) -> str:
+        command = ["build", str(bib), "-s", "full", "-o", str(tmp_path / out), *extra]
+        result = runner.invoke(main, command)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert 'assuming "Ada Lovelace"' in build_without_owner("cold")
+    decoded.clear()
+    marked.clear()
+    bib.write_text(text.replace("title = {", "title = {Edited ", 1), encoding="utf-8")
+    build_without_owner("edited")
+    assert decoded == ["engine"]  # the others, marked, from the cache
+    assert marked == []  # read marked with the guess, which was right
+    build_without_owner("edited fresh", "--no-cache")
+    assert outputs(tmp_path / "edited") == outputs(tmp_path / "edited fresh")
+
+    hopper = "".join(
+        f"@misc{{h{n}, title = {{Note {n}}}, author = {{Hopper, Grace}}, year = 1950}}\n"
+        for n in range(8)
+    )
+    bib.write_text(text + hopper, encoding="utf-8")
+    marked.clear()
+    assert 'assuming "Grace Hopper"' in build_without_owner("hopper")
+    assert marked == ["Grace Hopper"]
+    build_without_owner("hopper fresh", "--no-cache")
+    assert outputs(tmp_path / "hopper") == outputs(tmp_path / "hopper fresh")
+    assert b"<strong>Grace Hopper</strong>" in outputs(tmp_path / "hopper")["publications.html"]
+    assert b"<strong>Ada Lovelace</strong>" not in outputs(tmp_path / "hopper")["publications.html"]
+
+    decoded.clear()
+    marked.clear()
+    bib.write_text(text + hopper.replace("Note 0", "Note zero"), encoding="utf-8")
+    build_without_owner("hopper edited")
+    assert (decoded, marked) == (["h0"], [])
 
 
 def test_editing_a_macro_changes_the_cached_entries_that_use_it(

@@ -149,6 +149,15 @@ def test_owner_variants_are_all_marked() -> None:
     assert not entries[0].authors[1].is_owner
 
 
+def test_marking_another_owner_takes_the_marks_off_the_first() -> None:
+    read = _paper("a", "Lovelace, Ada and Hopper, Grace")
+    (ada,) = mark_owner([read], [parse_person("Ada Lovelace")])
+    (grace,) = mark_owner([ada], [parse_person("Grace Hopper")])
+    assert [person.is_owner for person in ada.authors] == [True, False]
+    assert [person.is_owner for person in grace.authors] == [False, True]
+    assert mark_owner([grace], [])[0].authors == read.authors
+
+
 def test_infer_owner_takes_the_most_frequent_author_with_fullest_name() -> None:
     entries = [
         _paper("a", "A. Lovelace and Babbage, Charles"),

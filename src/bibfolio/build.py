@@ -46,12 +46,21 @@ def analyse(bib_paths: Sequence[Path], config: Config, cache: Cache | None = Non
     With a ``cache``, what earlier builds computed is reused and what is new is added to it.
     """
     owners = tuple(parse_person(name) for name in config.owner)
-    bibliography = load(bib_paths, config.encoding, owners, cache, jobs(config))
+    # Without an owner, read with the one the last build guessed: when the guess is the same,
+    # the entries come from the cache marked, as if the owner had been given.
+    guess = cache.inferred_owner() if cache is not None and not owners else None
+    read_with = owners or ((guess,) if guess else ())
+    bibliography = load(bib_paths, config.encoding, read_with, cache, jobs(config))
     entries = bibliography.entries
     inferred = None if owners else infer_owner(entries)
     if inferred is not None:
         owners = (inferred.person,)
-        entries = mark_owner(entries, owners)
+        if inferred.person != guess:
+            entries = mark_owner(entries, owners)
+            if cache is not None:
+                cache.remember_inferred_owner(
+                    inferred.person, zip(bibliography.entries, entries, strict=True)
+                )
     diagnostics = [*bibliography.diagnostics, *check(bibliography, entries)]
     if owners and not any(person.is_owner for entry in entries for person in entry.authors):
         names = " / ".join(f'"{person.name}"' for person in owners)

@@ -1,4 +1,5 @@
-"""Remember what earlier builds computed, by content: parsed chunks, entries, rendered entries.
+"""Remember what earlier builds computed, by content: parsed chunks, entries, rendered entries
+(and the owner the last build guessed, when none was given).
 
 A build cuts each .bib file into chunks (see ``load.py``) and looks each one up by a hash of
 its text; an entry by a digest of its evaluated fields and owner; an entry's rendered output
@@ -91,11 +92,13 @@ class Table(MutableMapping[str, Value], Generic[Value]):
 
 @dataclass
 class Cache:
-    """Parsed chunks, entries (as ``entry_to_data`` gives them) and rendered entries."""
+    """Parsed chunks, entries (as ``entry_to_data`` gives them), rendered entries, and the
+    owner the last build guessed."""
 
     chunks: Table[tuple[Any, ...]] = field(default_factory=Table)
     entries: Table[tuple[Any, ...]] = field(default_factory=Table)
     fragments: Table[str] = field(default_factory=Table)
+    guesses: Table[tuple[Any, ...]] = field(default_factory=Table)
     path: Path | None = None
     # Changes appended to the journal since the whole cache was last written, in items.
     journal_items: int = 0
@@ -135,13 +138,31 @@ class Cache:
                         journal_items += _apply(record, stored)
         except Exception:  # missing, unreadable or not ours: start empty, never fail a build
             return cls(path=path)
-        chunks, entries, fragments = (Table(stored[name]) for name in _TABLES)
-        return cls(chunks, entries, fragments, path, journal_items)
+        chunks, entries, fragments, guesses = (Table(stored[name]) for name in _TABLES)
+        return cls(chunks, entries, fragments, guesses, path, journal_items)
 
     @property
     def templates_directory(self) -> Path | None:
         """Where Jinja2 may keep compiled templates (None for a cache kept in memory)."""
         return None if self.path is None else self.path.parent / "templates"
+
+    def inferred_owner(self) -> Person | None:
+        """The owner the last build guessed, if it had to (see ``remember_inferred_owner``)."""
+        data = self.guesses.get(_OWNER)
+        return None if data is None else _person(tuple(data))
+
+    def remember_inferred_owner(self, owner: Person, marked: Iterable[tuple[Entry, Entry]]) -> None:
+        """Keep the owner a build guessed, and its entries marked with it (pairs of the entry
+        as read and as marked) under the digests that reading with that owner gives: the next
+        build reads with the guess, and when it guesses the same, its entries are ready."""
+        self.guesses[_OWNER] = _person_data(owner)
+        for read, owned in marked:
+            # Kept under one digest only: the next build reads with the guess.
+            data = self.entries.pop(read.digest, None)
+            if data is not None and owned.authors is not read.authors:
+                data = entry_to_data(owned, data[-1])  # the entry's warnings are the last item
+            if data is not None:
+                self.entries[owned.digest] = data
 
     def keep_used(self) -> None:
         """Forget everything this build did not use (``serve`` calls it after each build)."""
@@ -180,7 +201,7 @@ class Cache:
         prune_stale_caches(self.path.parent)
 
     def _tables(self) -> tuple[Table[Any], ...]:
-        return (self.chunks, self.entries, self.fragments)
+        return (self.chunks, self.entries, self.fragments, self.guesses)
 
     def _snapshot(self) -> Iterator[bytes]:
         """What this build used, as records of a few thousand items each: written one at a
@@ -193,7 +214,8 @@ class Cache:
                 yield _record((added, {other: [] for other in _TABLES}))
 
 
-_TABLES = ("chunks", "entries", "fragments")
+_TABLES = ("chunks", "entries", "fragments", "guesses")
+_OWNER = "owner"  # the key of the guessed owner in ``guesses``
 
 
 @dataclass(frozen=True)

@@ -394,7 +394,7 @@ class _Reader:
     def to_entries(self, records: list[Record]) -> list[Entry]:
         """The records as entries: from the cache by digest, the others decoded (in parallel
         when there are many) and added to it."""
-        digests = [f"{r.source or record_digest(r)}|{self.owners.key}" for r in records]
+        digests = [self.owners.digest(r.source or record_digest(r)) for r in records]
         table = self.cache.entries if self.cache is not None else {}
         missing = [index for index, digest in enumerate(digests) if digest not in table]
         # What this process decodes itself it keeps as is; workers send plain data.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -160,6 +161,11 @@ class OwnerMatcher:
         self.key = hashlib.blake2b(repr(self.names).encode(), digest_size=8).hexdigest()
         self._known: dict[tuple[str, str, str], bool] = {}
 
+    def digest(self, source: str) -> str:
+        """The digest of an entry made from ``source`` (a hash of its fields as read) and
+        marked with these owners."""
+        return f"{source}|{self.key}"
+
     def is_owner(self, person: Person) -> bool:
         name = (person.first, person.von, person.last)
         known = self._known.get(name)
@@ -168,42 +174,36 @@ class OwnerMatcher:
         return known
 
     def mark(self, people: tuple[Person, ...]) -> tuple[Person, ...]:
-        """``people`` with ``is_owner`` set on the owners (the same tuple when none is)."""
-        if not self.owners:
-            return people
-        marks = [self.is_owner(person) for person in people]
-        if not any(marks):
+        """``people`` with ``is_owner`` set on the owners and on no one else (the same tuple
+        when that changes nothing)."""
+        marks = [self.is_owner(person) for person in people] if self.owners else []
+        if not any(marks) and not any(person.is_owner for person in people):
             return people
         return tuple(
-            _as_owner(person) if mark else person
-            for person, mark in zip(people, marks, strict=True)
+            _with_owner_mark(person, mark)
+            for person, mark in itertools.zip_longest(people, marks, fillvalue=False)
         )
 
 
 @lru_cache(maxsize=4096)
-def _as_owner(person: Person) -> Person:
-    """``person`` marked as the owner, made once per person (``replace`` is slow)."""
-    return replace(person, is_owner=True)
+def _with_owner_mark(person: Person, is_owner: bool) -> Person:
+    """``person`` marked as the owner or not, made once per person (``replace`` is slow)."""
+    return person if person.is_owner == is_owner else replace(person, is_owner=is_owner)
 
 
 def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entry, ...]:
-    """Return the entries with ``is_owner`` set on every author matching one of ``owners``.
+    """Return the entries with ``is_owner`` set on every author matching one of ``owners``,
+    and on no other author.
 
-    A marked entry's digest changes with it, so output rendered before the marks is not reused.
+    Each entry's digest becomes the one ``load`` gives an entry read with these owners (see
+    ``OwnerMatcher.digest``), so output rendered before the marks is not reused, and an entry
+    kept in the cache under it is found by a later build that reads with these owners.
     """
     matcher = OwnerMatcher(owners)
 
     def with_owner(entry: Entry) -> Entry:
-        authors = matcher.mark(entry.authors)
-        if authors is entry.authors:
-            return entry
-        digest = (
-            entry.digest
-            and hashlib.blake2b(
-                repr((entry.digest, matcher.names)).encode(), digest_size=16
-            ).hexdigest()
-        )
-        return replace(entry, authors=authors, digest=digest)
+        digest = entry.digest and matcher.digest(entry.digest.rpartition("|")[0])
+        return replace(entry, authors=matcher.mark(entry.authors), digest=digest)
 
     return tuple(with_owner(entry) for entry in entries)
 
