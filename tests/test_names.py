@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bibfolio.model import Entry, Kind, Person
@@ -156,6 +158,17 @@ def test_marking_another_owner_takes_the_marks_off_the_first() -> None:
     assert [person.is_owner for person in ada.authors] == [True, False]
     assert [person.is_owner for person in grace.authors] == [False, True]
     assert mark_owner([grace], [])[0].authors == read.authors
+
+
+def test_marked_entries_keep_distinct_digests_named_after_their_owners() -> None:
+    """Digests key rendered output: two entries must never share one after marking."""
+    a, b = (dataclasses.replace(_paper(key, "Lovelace, Ada"), digest=key) for key in "ab")
+    ada = mark_owner([a, b], [parse_person("Ada Lovelace")])
+    grace = mark_owner(ada, [parse_person("Grace Hopper")])
+    digests = [entry.digest for entry in (*ada, *grace)]
+    assert len(set(digests)) == 4
+    assert mark_owner(grace, [parse_person("Ada Lovelace")]) == ada
+    assert mark_owner([_paper("c", "Ada Lovelace")], [])[0].digest == ""
 
 
 def test_infer_owner_takes_the_most_frequent_author_with_fullest_name() -> None:

@@ -202,7 +202,8 @@ def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entr
     matcher = OwnerMatcher(owners)
 
     def with_owner(entry: Entry) -> Entry:
-        digest = entry.digest and matcher.digest(entry.digest.rpartition("|")[0])
+        # What the entry was made from is its digest up to "|" (its owners' part, if any).
+        digest = entry.digest and matcher.digest(entry.digest.partition("|")[0])
         return replace(entry, authors=matcher.mark(entry.authors), digest=digest)
 
     return tuple(with_owner(entry) for entry in entries)
