@@ -272,6 +272,24 @@ def test_a_guessed_owner_is_remembered_and_followed_when_it_changes(
     assert (decoded, marked) == (["h0"], [])
 
 
+def test_a_remembered_guess_is_dropped_when_no_owner_can_be_guessed(
+    runner: CliRunner, tmp_path: Path, cache_home: Path
+) -> None:
+    """Projects do not count for the guess: with no papers left, nobody may stay marked."""
+    bib = tmp_path / "refs.bib"
+    paper = "@misc{p, title = {Paper}, author = {Hopper, Grace}, year = 1950}\n"
+    project = "@software{s, title = {Compiler}, author = {Hopper, Grace}}\n"
+    for name, text in (("both", paper + project), ("project", project)):
+        bib.write_text(text, encoding="utf-8")
+        for cache in ("--cache", "--no-cache"):
+            command = ["build", str(bib), "-f", "json", "-o", str(tmp_path / name / cache), cache]
+            result = runner.invoke(main, command)
+            assert result.exit_code == 0, result.output
+        assert outputs(tmp_path / name / "--cache") == outputs(tmp_path / name / "--no-cache")
+    assert b'"is_owner": true' in outputs(tmp_path / "both" / "--cache")["publications.json"]
+    assert b'"is_owner": true' not in outputs(tmp_path / "project" / "--cache")["publications.json"]
+
+
 def test_editing_a_macro_changes_the_cached_entries_that_use_it(
     runner: CliRunner, tmp_path: Path
 ) -> None:

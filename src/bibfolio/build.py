@@ -53,13 +53,14 @@ def analyse(bib_paths: Sequence[Path], config: Config, cache: Cache | None = Non
     bibliography = load(bib_paths, config.encoding, read_with, cache, jobs(config))
     entries = bibliography.entries
     inferred = None if owners else infer_owner(entries)
-    if inferred is not None:
-        owners = (inferred.person,)
-        if inferred.person != guess:
+    if not owners:
+        owners = (inferred.person,) if inferred else ()
+        if owners != read_with:  # a new guess, or none now: mark the entries again
             entries = mark_owner(entries, owners)
             if cache is not None:
                 cache.remember_inferred_owner(
-                    inferred.person, zip(bibliography.entries, entries, strict=True)
+                    inferred.person if inferred else None,
+                    zip(bibliography.entries, entries, strict=True),
                 )
     diagnostics = [*bibliography.diagnostics, *check(bibliography, entries)]
     if owners and not any(person.is_owner for entry in entries for person in entry.authors):

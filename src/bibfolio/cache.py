@@ -151,11 +151,17 @@ class Cache:
         data = self.guesses.get(_OWNER)
         return None if data is None else _person(tuple(data))
 
-    def remember_inferred_owner(self, owner: Person, marked: Iterable[tuple[Entry, Entry]]) -> None:
-        """Keep the owner a build guessed, and its entries marked with it (pairs of the entry
-        as read and as marked) under the digests that reading with that owner gives: the next
-        build reads with the guess, and when it guesses the same, its entries are ready."""
-        self.guesses[_OWNER] = _person_data(owner)
+    def remember_inferred_owner(
+        self, owner: Person | None, marked: Iterable[tuple[Entry, Entry]]
+    ) -> None:
+        """Keep the owner a build guessed (None: it found none), and its entries marked with
+        it (pairs of the entry as read and as marked) under the digests that reading with that
+        owner gives: the next build reads with the guess, and when it guesses the same, its
+        entries are ready."""
+        if owner is None:
+            self.guesses.pop(_OWNER, None)
+        else:
+            self.guesses[_OWNER] = _person_data(owner)
         for read, owned in marked:
             # Kept under one digest only: the next build reads with the guess.
             data = self.entries.pop(read.digest, None)
