@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import marshal
 import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -288,6 +289,43 @@ def test_a_remembered_guess_is_dropped_when_no_owner_can_be_guessed(
         assert outputs(tmp_path / name / "--cache") == outputs(tmp_path / name / "--no-cache")
     assert b'"is_owner": true' in outputs(tmp_path / "both" / "--cache")["publications.json"]
     assert b'"is_owner": true' not in outputs(tmp_path / "project" / "--cache")["publications.json"]
+
+
+AUTHORS = ("Lovelace, Ada", "A. Lovelace", "Hopper, Grace", "Babbage, Charles")
+ENTRY = st.tuples(
+    st.sampled_from(["misc", "software"]),
+    st.lists(st.sampled_from(AUTHORS), max_size=3),
+    st.sampled_from(["One", "Two"]),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(ENTRY, max_size=5), min_size=2, max_size=4))
+def test_builds_after_builds_without_an_owner_equal_builds_without_the_cache(
+    versions: list[list[tuple[str, list[str], str]]],
+) -> None:
+    """Whoever the guess falls on, build after build, the cache never changes a byte."""
+    runner = CliRunner()
+    with tempfile.TemporaryDirectory(prefix="bibfolio-guess-") as directory:
+        root = Path(directory)
+        bib = root / "refs.bib"
+        for number, entries in enumerate(versions):
+            bib.write_text(
+                "".join(
+                    f"@{kind}{{e{index}, title = {{{title}}}, author = {{{' and '.join(names)}}}, "
+                    "year = 2000}\n"
+                    for index, (kind, names, title) in enumerate(entries)
+                ),
+                encoding="utf-8",
+            )
+            for cache in ("--cache", "--no-cache"):
+                out = root / str(number) / cache
+                command = ["build", str(bib), "-f", "html", "-f", "json", "-o", str(out), cache]
+                result = runner.invoke(main, command, env={"XDG_CACHE_HOME": str(root / "c")})
+                assert result.exit_code == 0, result.output
+            assert outputs(root / str(number) / "--cache") == outputs(
+                root / str(number) / "--no-cache"
+            )
 
 
 def test_editing_a_macro_changes_the_cached_entries_that_use_it(
