@@ -51,17 +51,10 @@ def analyse(bib_paths: Sequence[Path], config: Config, cache: Cache | None = Non
     guess = cache.inferred_owner() if cache is not None and not owners else None
     read_with = owners or ((guess,) if guess else ())
     bibliography = load(bib_paths, config.encoding, read_with, cache, jobs(config))
-    entries = bibliography.entries
-    inferred = None if owners else infer_owner(entries)
+    entries, inferred = bibliography.entries, None
     if not owners:
+        entries, inferred = _with_guessed_owner(entries, read_with, cache)
         owners = (inferred.person,) if inferred else ()
-        if owners != read_with:  # a new guess, or none now: mark the entries again
-            entries = mark_owner(entries, owners)
-            if cache is not None:
-                cache.remember_inferred_owner(
-                    inferred.person if inferred else None,
-                    zip(bibliography.entries, entries, strict=True),
-                )
     diagnostics = [*bibliography.diagnostics, *check(bibliography, entries)]
     if owners and not any(person.is_owner for entry in entries for person in entry.authors):
         names = " / ".join(f'"{person.name}"' for person in owners)
@@ -73,6 +66,24 @@ def analyse(bib_paths: Sequence[Path], config: Config, cache: Cache | None = Non
     order = {path: index for index, path in enumerate(bib_paths)}
     diagnostics.sort(key=lambda d: (order.get(d.path, len(order)) if d.path else -1, d.line or 0))
     return Analysis(bibliography, entries, tuple(diagnostics), owners, inferred)
+
+
+def _with_guessed_owner(
+    entries: tuple[Entry, ...], read_with: tuple[Person, ...], cache: Cache | None
+) -> tuple[tuple[Entry, ...], InferredOwner | None]:
+    """The entries marked with the owner guessed from them, and the guess. They were read
+    marked with ``read_with`` (the last build's guess), so they are marked again only when
+    this guess differs, and then the cache is told."""
+    inferred = infer_owner(entries)
+    owners = (inferred.person,) if inferred else ()
+    if owners == read_with:
+        return entries, inferred
+    marked = mark_owner(entries, owners)
+    if cache is not None:
+        cache.remember_inferred_owner(
+            inferred.person if inferred else None, zip(entries, marked, strict=True)
+        )
+    return marked, inferred
 
 
 def jobs(config: Config) -> int:
