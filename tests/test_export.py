@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bibfolio.build import build_page
 from bibfolio.config import Config
 from bibfolio.export import (
     PAGE_SCHEMA_ID,
+    _dump,
     bare_doi,
     csl_item,
     csl_name,
@@ -188,6 +191,21 @@ def test_json_is_deterministic_utf8_text_with_one_final_newline() -> None:
     assert "Gödel" in text and "\\u" not in text  # ensure_ascii=False
     assert '\n  "version": 1,\n' in text  # two-space indent
     assert "small.bib" not in text  # where the entry came from is not part of the model
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(JSON_VALUES)
+def test_json_is_written_as_the_standard_library_would(data: Any) -> None:
+    """orjson writes the files for speed; the text must be json.dumps(indent=2)'s."""
+    assert _dump(data) == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 # --- CSL-JSON ---------------------------------------------------------------------------------
