@@ -376,6 +376,8 @@ class BibfolioRun:
     bib: Path
     pristine: str
     build: Callable[[Path], list[str]]
+    # The same command without --owner: bibfolio guesses the owner, as it does by default.
+    build_guessing: Callable[[Path], list[str]]
 
 
 def bibfolio_cold(
@@ -389,15 +391,19 @@ def bibfolio_cold(
     work.mkdir(parents=True, exist_ok=True)
     bib = work / "corpus.bib"
     shutil.copyfile(corpus, bib)
-    extra = ("--owner", OWNER, *settings.bibfolio_args)
+
+    def build_guessing(out: Path) -> list[str]:
+        options = ("-s", "full", "-f", "html", "-o", str(out), *settings.bibfolio_args)
+        return [*command, "build", str(bib), *options]
 
     def build(out: Path) -> list[str]:
-        return [*command, "build", str(bib), "-s", "full", "-f", "html", "-o", str(out), *extra]
+        return [*build_guessing(out), "--owner", OWNER]
 
     def finish(row: Row) -> None:
         row.entries = count_entries(row.runs[-1].stderr + row.runs[-1].stdout)
 
-    run = BibfolioRun(str(size), work, bib, corpus.read_text(encoding="utf-8"), build)
+    pristine = corpus.read_text(encoding="utf-8")
+    run = BibfolioRun(str(size), work, bib, pristine, build, build_guessing)
     cold = Timed(
         Row(str(size), "bibfolio cold build"),
         lambda i: build(work / f"out-cold-{i}"),
@@ -436,11 +442,47 @@ def bibfolio_rebuilds(
             row.entries = count_entries(row.runs[-1].stderr + row.runs[-1].stdout)
     checks = [identity_check(label, work, settings, cold, warm, edited, build)]
     bib.write_text(run.pristine, encoding="utf-8")
+    guessed, guessed_check = guessed_owner_row(run, settings)
+    rows.append(guessed)
+    checks.append(guessed_check)
     serve, serve_check = serve_row(label, work, run.pristine, settings)
     rows.append(serve)
     if serve_check is not None:
         checks.append(serve_check)
     return rows, checks
+
+
+def guessed_owner_row(run: BibfolioRun, settings: Settings) -> tuple[Row, Check]:
+    """The edited row's edits built without --owner, so that bibfolio guesses the owner
+    (what it does when none is configured), after one build of the unedited file, not
+    measured, that fills a cache of its own; the last must equal a cold build of the
+    edited file without --owner."""
+    label, work, bib, build = run.label, run.work, run.bib, run.build_guessing
+    row = Row(label, "bibfolio owner guessed, one entry edited")
+    env = base_env(work, work / "cache-guessed")
+    first = run_process(build(work / "out-guessed-first"), work, env, settings.timeout, None)
+    name = f"output byte-identical, owner guessed: edited = cold ({label})"
+    if not first.ok:
+        row.note = first.problem(settings.timeout)
+        return row, Check(name, "SKIP", "the first build without --owner failed")
+    measure(
+        row,
+        settings,
+        lambda i: build(work / f"out-guessed-{i}"),
+        work,
+        env,
+        before=lambda i: bib.write_text(edit_one_entry(run.pristine, i), encoding="utf-8"),
+    )
+    if row.ok:
+        row.entries = count_entries(row.runs[-1].stderr + row.runs[-1].stdout)
+    cold_env = base_env(work, work / "cache-guessed-check")
+    cold = run_process(build(work / "out-guessed-cold"), work, cold_env, settings.timeout, None)
+    bib.write_text(run.pristine, encoding="utf-8")
+    if not (row.ok and cold.ok):
+        return row, Check(name, "SKIP", "an edited or cold build without --owner failed")
+    last = tree_hash(work / f"out-guessed-{len(row.runs) - 1}")
+    same = last == tree_hash(work / "out-guessed-cold")
+    return row, Check(name, "PASS" if same else "FAIL", "identical" if same else "differs")
 
 
 def bibfolio_python(settings: Settings) -> str:
