@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -176,19 +175,19 @@ class OwnerMatcher:
     def mark(self, people: tuple[Person, ...]) -> tuple[Person, ...]:
         """``people`` with ``is_owner`` set on the owners and on no one else (the same tuple
         when that changes nothing)."""
-        marks = [self.is_owner(person) for person in people] if self.owners else []
-        if not any(marks) and not any(person.is_owner for person in people):
+        marks = [self.is_owner(p) for p in people] if self.owners else [False] * len(people)
+        if marks == [person.is_owner for person in people]:  # as they are: most entries
             return people
         return tuple(
-            _with_owner_mark(person, mark)
-            for person, mark in itertools.zip_longest(people, marks, fillvalue=False)
+            person if person.is_owner == mark else _with_owner_mark(person, mark)
+            for person, mark in zip(people, marks, strict=True)
         )
 
 
 @lru_cache(maxsize=4096)
 def _with_owner_mark(person: Person, is_owner: bool) -> Person:
     """``person`` marked as the owner or not, made once per person (``replace`` is slow)."""
-    return person if person.is_owner == is_owner else replace(person, is_owner=is_owner)
+    return replace(person, is_owner=is_owner)
 
 
 def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entry, ...]:
