@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import marshal
 import os
 import tempfile
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bibfolio import build as build_module
+from bibfolio import export as export_module
 from bibfolio import load as load_module
 from bibfolio.cache import (
     Cache,
@@ -326,6 +328,31 @@ def test_builds_after_builds_without_an_owner_equal_builds_without_the_cache(
             assert outputs(root / str(number) / "--cache") == outputs(
                 root / str(number) / "--no-cache"
             )
+
+
+def test_an_edited_build_writes_json_for_the_edited_entry_only(
+    runner: CliRunner, tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bib = tmp_path / "refs.bib"
+    text = (DATA / "small.bib").read_text(encoding="utf-8")
+    bib.write_text(text, encoding="utf-8")
+    formats = ("-f", "json", "-f", "csl-json")
+    build(runner, bib, tmp_path / "first", *formats)
+    made: list[str] = []
+    for name in ("_entry_json", "csl_item"):
+        original = getattr(export_module, name)
+
+        @functools.wraps(original)
+        def counting(entry: Entry, original: Any = original) -> Any:
+            made.append(entry.key)
+            return original(entry)
+
+        monkeypatch.setattr(export_module, name, counting)
+    bib.write_text(text.replace("title = {", "title = {Edited ", 1), encoding="utf-8")
+    build(runner, bib, tmp_path / "edited", *formats)
+    assert made == ["engine", "engine"]  # once for each format
+    build(runner, bib, tmp_path / "fresh", *formats, "--no-cache")
+    assert outputs(tmp_path / "edited") == outputs(tmp_path / "fresh")
 
 
 def test_editing_a_macro_changes_the_cached_entries_that_use_it(

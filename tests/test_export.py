@@ -208,6 +208,22 @@ def test_json_is_written_as_the_standard_library_would(data: Any) -> None:
     assert _dump(data) == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+@pytest.mark.parametrize("export", [page_to_json, page_to_csl_json])
+def test_entries_kept_from_an_earlier_export_give_the_same_text(
+    export: Callable[..., str],
+) -> None:
+    page = small_page()
+    known: dict[str, str] = {}
+    first = export(page, known)
+    assert first == export(page)
+    assert len(known) == len(page.entries)
+    assert export(page, known) == first
+    # What is kept is what is written: change one kept text, and the document shows it.
+    key = next(iter(known))
+    known[key] = known[key].replace('"', '"kept ', 1)
+    assert '"kept ' in export(page, known)
+
+
 # --- CSL-JSON ---------------------------------------------------------------------------------
 
 

@@ -150,7 +150,7 @@ def stream_documents(page: Page, config: Config, cache: Cache | None = None) -> 
     documents: dict[str, Text] = {}
     for fmt in config.formats:
         if fmt in data_exports:
-            documents[fmt] = data_exports[fmt](page)
+            documents[fmt] = data_exports[fmt](page, cache.fragments if cache else None)
         elif fmt == "md" and config.front_matter:
             # The page layout shows the title from the front matter, so no "# Title" line.
             body = renderer.stream(page, fmt, config.style, fragment=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -45,8 +46,12 @@ CSL_URL_ORDER: tuple[str, ...] = ("url", "arxiv", "pdf", "website", "code")
 _DOI_PREFIX = "https://doi.org/"
 
 
-def page_to_json(page: Page) -> str:
-    """The grouped page model as versioned JSON (see docs/json-schema.json), newline-ended."""
+def page_to_json(page: Page, known: MutableMapping[str, str] | None = None) -> str:
+    """The grouped page model as versioned JSON (see docs/json-schema.json), newline-ended.
+
+    ``known`` (the build cache's rendered entries) keeps each entry's JSON text, so an
+    unchanged entry is not written again.
+    """
     data = {
         "schema": PAGE_SCHEMA_ID,
         "version": PAGE_SCHEMA_VERSION,
@@ -60,7 +65,10 @@ def page_to_json(page: Page) -> str:
                     {
                         "section": group.section.value,
                         "title": group.title,
-                        "entries": [_entry_json(entry) for entry in group.entries],
+                        "entries": [
+                            _entry_text(entry, _entry_json, _PAGE_ENTRY_DEPTH, known)
+                            for entry in group.entries
+                        ],
                     }
                     for group in theme.sections
                 ],
@@ -109,9 +117,10 @@ def _link_json(link: Link) -> dict[str, str]:
     return {"kind": link.kind, "label": link.label, "href": link.href}
 
 
-def page_to_csl_json(page: Page) -> str:
-    """Every entry (papers, and projects as "software") as a CSL-JSON array, in page order."""
-    return _dump([csl_item(entry) for entry in page.entries])
+def page_to_csl_json(page: Page, known: MutableMapping[str, str] | None = None) -> str:
+    """Every entry (papers, and projects as "software") as a CSL-JSON array, in page order;
+    ``known`` as for ``page_to_json``."""
+    return _dump([_entry_text(entry, csl_item, 1, known) for entry in page.entries])
 
 
 def csl_item(entry: Entry) -> dict[str, Any]:
@@ -168,6 +177,29 @@ def bare_doi(entry: Entry) -> str | None:
         if link.kind == "doi" and link.href.startswith(_DOI_PREFIX):
             return unquote(link.href[len(_DOI_PREFIX) :])
     return None
+
+
+# How deep page_to_json's entries sit: themes → a theme → sections → a section → entries.
+_PAGE_ENTRY_DEPTH = 6
+
+
+def _entry_text(
+    entry: Entry,
+    to_data: Callable[[Entry], dict[str, Any]],
+    depth: int,
+    known: MutableMapping[str, str] | None,
+) -> orjson.Fragment:
+    """One entry's JSON, indented for ``depth`` levels of nesting, as ``_dump`` writes it
+    inside the whole document: from ``known`` by the entry's digest when it is there."""
+    store = known if entry.digest else None  # no digest: nothing says two entries are equal
+    key = f"{to_data.__name__}|{entry.digest}"  # the format, and everything the entry says
+    text = store.get(key) if store is not None else None
+    if text is None:
+        text = orjson.dumps(to_data(entry), option=orjson.OPT_INDENT_2).decode()
+        text = text.replace("\n", "\n" + "  " * depth)
+        if store is not None:
+            store[key] = text
+    return orjson.Fragment(text)
 
 
 def _dump(data: object) -> str:
