@@ -208,4 +208,4 @@ def _dump(data: object) -> str:
     The same text as ``json.dumps(data, ensure_ascii=False, indent=2)``, whose indenting
     encoder is pure Python: orjson writes 10,000 entries in 0.09 s instead of 0.8 s.
     """
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
