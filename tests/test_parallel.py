@@ -45,6 +45,35 @@ def test_a_failed_worker_part_is_redone_here_and_raises_its_error() -> None:
         split_work(failing, 3000, jobs=2)
 
 
+MAIN_PROCESS = os.getpid()
+
+
+def dies_in_a_worker(start: int, stop: int) -> list[tuple[int, int]]:
+    if os.getpid() != MAIN_PROCESS:
+        os._exit(3)
+    return pids(start, stop)
+
+
+def test_a_worker_that_dies_has_its_part_redone_here() -> None:
+    results = split_work(dies_in_a_worker, 3000, jobs=3)
+    assert results == [(index, os.getpid()) for index in range(3000)]
+
+
+class Unsendable:
+    """Not plain data: marshal cannot send it, so a worker cannot return it."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+def unsendable(start: int, stop: int) -> list[Unsendable]:
+    return [Unsendable(index) for index in range(start, stop)]
+
+
+def test_results_a_worker_cannot_send_are_computed_here() -> None:
+    assert [item.index for item in split_work(unsendable, 2000, jobs=2)] == list(range(2000))
+
+
 def corpus(entries: int) -> str:
     """small.bib repeated with fresh keys, titles and DOIs up to ``entries`` entries."""
     text = (DATA / "small.bib").read_text(encoding="utf-8")
@@ -58,7 +87,19 @@ def corpus(entries: int) -> str:
     return "\n".join(copies) + "\n"
 
 
-def test_a_build_with_two_jobs_equals_a_build_with_one(runner: CliRunner, tmp_path: Path) -> None:
+def test_a_build_with_two_jobs_equals_a_build_with_one(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every worker must deliver: a part redone here would give the same output, only slower.
+    delivered = []
+    results = parallel._Worker.results
+
+    def spy(worker: parallel._Worker) -> list[object] | None:
+        sent = results(worker)
+        delivered.append(sent is not None)
+        return sent
+
+    monkeypatch.setattr(parallel._Worker, "results", spy)
     bib = tmp_path / "big.bib"
     bib.write_text(corpus(2400), encoding="utf-8")
     outputs = {}
@@ -69,6 +110,8 @@ def test_a_build_with_two_jobs_equals_a_build_with_one(runner: CliRunner, tmp_pa
         assert result.exit_code == 0, result.output
         outputs[jobs] = (result.output.replace(str(out), "OUT"), *_files(out))
     assert outputs["1"] == outputs["2"]
+    if parallel._can_fork():  # parsing, decoding and rendering each had a worker
+        assert delivered == [True, True, True]
 
 
 def _files(directory: Path) -> list[bytes]:
