@@ -275,6 +275,56 @@ def test_a_guessed_owner_is_remembered_and_followed_when_it_changes(
     assert (decoded, marked) == (["h0"], [])
 
 
+def test_a_check_between_builds_keeps_the_rendered_entries(
+    runner: CliRunner, tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``bibfolio check`` renders nothing; the next build must not render everything again."""
+    bib = tmp_path / "refs.bib"
+    text = (DATA / "small.bib").read_text(encoding="utf-8")
+    bib.write_text(text, encoding="utf-8")
+    build(runner, bib, tmp_path / "out")
+    rendered: list[str] = []
+    render_entry = Renderer._render_entry
+
+    def counting(self: Renderer, fmt: str, name: str, entry: Entry, context: Any) -> str:
+        rendered.append(entry.key)
+        return render_entry(self, fmt, name, entry, context)
+
+    monkeypatch.setattr(Renderer, "_render_entry", counting)
+    result = runner.invoke(main, ["check", str(bib), *OWNER])
+    assert "1 warning" in result.output, result.output  # small.bib has an entry with no theme
+    bib.write_text(text.replace("title = {", "title = {Edited ", 1), encoding="utf-8")
+    build(runner, bib, tmp_path / "out")
+    assert rendered == ["engine", "engine"]  # once as HTML, once as Markdown
+    build(runner, bib, tmp_path / "fresh", "--no-cache")
+    assert outputs(tmp_path / "out") == outputs(tmp_path / "fresh")
+
+
+def test_a_build_given_the_owner_keeps_the_guess_of_builds_without(
+    runner: CliRunner, tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Builds with and without --owner in turn: the one with it never guesses, and must not
+    make the next one without it decode every entry again."""
+    bib = tmp_path / "refs.bib"
+    text = (DATA / "small.bib").read_text(encoding="utf-8")
+    bib.write_text(text, encoding="utf-8")
+    guessing = ["build", str(bib), "-s", "full", "-o", str(tmp_path / "guessed")]
+    assert 'assuming "Ada Lovelace"' in runner.invoke(main, guessing).output
+    build(runner, bib, tmp_path / "given")
+    decoded: list[str] = []
+    build_entry = load_module.build_entry
+
+    def counting(record: Any, *args: Any) -> Any:
+        decoded.append(record.key)
+        return build_entry(record, *args)
+
+    monkeypatch.setattr(load_module, "build_entry", counting)
+    bib.write_text(text.replace("title = {", "title = {Edited ", 1), encoding="utf-8")
+    result = runner.invoke(main, guessing)
+    assert result.exit_code == 0, result.output
+    assert decoded == ["engine"]  # the others from the cache, marked with the kept guess
+
+
 def test_a_remembered_guess_is_dropped_when_no_owner_can_be_guessed(
     runner: CliRunner, tmp_path: Path, cache_home: Path
 ) -> None:
@@ -301,17 +351,35 @@ ENTRY = st.tuples(
 )
 
 
+# What runs with the cache between two builds without an owner: nothing, ``bibfolio check``
+# (which renders nothing), or a build given an owner (which guesses nothing).
+BETWEEN: dict[str, list[str]] = {
+    "nothing": [],
+    "check": ["check"],
+    "check with an owner": ["check", "--owner", "Grace Hopper"],
+    "build with an owner": ["build", "-f", "html", "-f", "json", "--owner", "Grace Hopper"],
+}
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.lists(ENTRY, max_size=5), min_size=2, max_size=4))
+@given(
+    st.lists(
+        st.tuples(st.lists(ENTRY, max_size=5), st.sampled_from(sorted(BETWEEN))),
+        min_size=2,
+        max_size=4,
+    )
+)
 def test_builds_after_builds_without_an_owner_equal_builds_without_the_cache(
-    versions: list[list[tuple[str, list[str], str]]],
+    versions: list[tuple[list[tuple[str, list[str], str]], str]],
 ) -> None:
-    """Whoever the guess falls on, build after build, the cache never changes a byte."""
+    """Whoever the guess falls on, build after build, whatever ran in between, the cache
+    never changes a byte."""
     runner = CliRunner()
     with tempfile.TemporaryDirectory(prefix="bibfolio-guess-") as directory:
         root = Path(directory)
         bib = root / "refs.bib"
-        for number, entries in enumerate(versions):
+        env = {"XDG_CACHE_HOME": str(root / "c")}
+        for number, (entries, between) in enumerate(versions):
             bib.write_text(
                 "".join(
                     f"@{kind}{{e{index}, title = {{{title}}}, author = {{{' and '.join(names)}}}, "
@@ -320,10 +388,15 @@ def test_builds_after_builds_without_an_owner_equal_builds_without_the_cache(
                 ),
                 encoding="utf-8",
             )
+            if BETWEEN[between]:
+                command, *options = BETWEEN[between]
+                out = ["-o", str(root / "between")] if command == "build" else []
+                result = runner.invoke(main, [command, str(bib), *out, *options], env=env)
+                assert result.exit_code in (0, 1), result.output  # check: 1 for a warning
             for cache in ("--cache", "--no-cache"):
                 out = root / str(number) / cache
                 command = ["build", str(bib), "-f", "html", "-f", "json", "-o", str(out), cache]
-                result = runner.invoke(main, command, env={"XDG_CACHE_HOME": str(root / "c")})
+                result = runner.invoke(main, command, env=env)
                 assert result.exit_code == 0, result.output
             assert outputs(root / str(number) / "--cache") == outputs(
                 root / str(number) / "--no-cache"

@@ -9,9 +9,11 @@ added, so an unchanged entry is never parsed, decoded or rendered twice.
 On disk, the cache is one file per set of input files (plain data written with ``marshal``),
 under ``$XDG_CACHE_HOME/bibfolio`` (``~/.cache/bibfolio``), in a directory named after the
 Python version and a hash of bibfolio's own code: another version of either never reads it.
-Only what the last build used is kept, so it holds one build's worth; small changes go to a
-journal beside it. Caches no build used for a month are deleted (``prune_stale_caches``).
-Deleting it is always safe, and a cache that cannot be read or written is simply not used.
+Only what the last build used is kept, so it holds one build's worth (a part a build never
+looked into, such as the rendered entries for ``bibfolio check``, is kept as it was); small
+changes go to a journal beside it. Caches no build used for a month are deleted
+(``prune_stale_caches``). Deleting it is always safe, and a cache that cannot be read or
+written is simply not used.
 ``serve`` keeps a ``Cache`` in memory instead.
 """
 
@@ -45,14 +47,21 @@ _KINDS = {kind.value: kind for kind in Kind}
 
 
 class Table(MutableMapping[str, Value], Generic[Value]):
-    """A dict that remembers which keys this build used or added: the ones worth keeping."""
+    """A dict that remembers which keys this build used or added: the ones worth keeping.
+
+    A table a build never looked into is kept whole: ``bibfolio check`` renders nothing and a
+    build given its owner guesses none, and neither should cost the next build its rendered
+    entries or its guess.
+    """
 
     def __init__(self, stored: dict[str, Value] | None = None) -> None:
         self.stored: dict[str, Value] = stored if stored is not None else {}
         self.used: dict[str, Value] = {}
         self.added: dict[str, Value] = {}
+        self.looked_into = False
 
     def get(self, key: str, default: Any = None) -> Any:
+        self.looked_into = True
         value = self.stored.get(key)
         if value is None:
             return default
@@ -60,34 +69,46 @@ class Table(MutableMapping[str, Value], Generic[Value]):
         return value
 
     def __contains__(self, key: object) -> bool:
+        self.looked_into = True
         return key in self.stored
 
     def __getitem__(self, key: str) -> Value:
+        self.looked_into = True
         value = self.used[key] = self.stored[key]
         return value
 
     def __setitem__(self, key: str, value: Value) -> None:
+        self.looked_into = True
         self.stored[key] = self.used[key] = self.added[key] = value
 
     def __delitem__(self, key: str) -> None:
+        self.looked_into = True
         del self.stored[key]
         self.used.pop(key, None)
 
     def __iter__(self) -> Iterator[str]:
+        self.looked_into = True
         return iter(self.stored)
 
     def __len__(self) -> int:
+        self.looked_into = True
         return len(self.stored)
 
+    @property
+    def kept(self) -> dict[str, Value]:
+        """What a save keeps: what this build used, or all of it if it never looked."""
+        return self.used if self.looked_into else self.stored
+
     def unused(self) -> list[str]:
-        """The stored keys this build did not use."""
-        if len(self.used) == len(self.stored):
+        """The stored keys a save drops: those this build did not use, if it looked."""
+        kept = self.kept
+        if len(kept) == len(self.stored):
             return []
-        return [key for key in self.stored if key not in self.used]
+        return [key for key in self.stored if key not in kept]
 
     def keep_used(self) -> None:
         """Forget what this build did not use, and start counting afresh."""
-        self.stored, self.used, self.added = self.used, {}, {}
+        self.stored, self.used, self.added, self.looked_into = self.kept, {}, {}, False
 
 
 @dataclass
@@ -176,7 +197,8 @@ class Cache:
             table.keep_used()
 
     def save(self) -> None:
-        """Keep what this build used and nothing else; nothing to do when that is stored.
+        """Keep what this build used (all of a table it never looked into) and nothing else;
+        nothing to do when that is stored.
 
         A few changes (an entry edited) are appended to a journal beside the cache file,
         which is much faster than writing it all again; the whole file is written when the
@@ -191,7 +213,7 @@ class Cache:
         changes = sum(map(len, added.values())) + sum(map(len, dropped.values()))
         if not changes:
             return
-        kept = sum(len(table.used) for table in tables)
+        kept = sum(len(table.kept) for table in tables)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.exists() and self.journal_items + changes <= max(kept // 10, 100):
@@ -210,10 +232,10 @@ class Cache:
         return (self.chunks, self.entries, self.fragments, self.guesses)
 
     def _snapshot(self) -> Iterator[bytes]:
-        """What this build used, as records of a few thousand items each: written one at a
+        """What this build keeps, as records of a few thousand items each: written one at a
         time, the file never has to exist in memory whole."""
         for name, table in zip(_TABLES, self._tables(), strict=True):
-            items = list(table.used.items())
+            items = list(table.kept.items())
             for start in range(0, len(items), _BATCH):
                 added: dict[str, dict[str, Any]] = {other: {} for other in _TABLES}
                 added[name] = dict(items[start : start + _BATCH])
