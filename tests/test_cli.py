@@ -609,6 +609,38 @@ def test_successful_build_leaves_no_temporary_file(runner: CliRunner, tmp_path: 
         assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_NAMES)
 
 
+def test_files_that_already_hold_their_text_are_left_alone(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A rebuild after a one-paper edit replaces that paper's file only: a site generator
+    watching the folder rebuilds one page, not every paper's."""
+    bib = tmp_path / "refs.bib"
+    shutil.copyfile(SMALL_BIB, bib)
+    out, papers = tmp_path / "out", tmp_path / "papers"
+    args = ["build", bib, *ADA, "-s", "full", "-o", out, "--per-paper", papers]
+
+    def identities() -> dict[str, tuple[int, int]]:  # a replaced file is a new inode
+        files = sorted([*out.iterdir(), *papers.iterdir()])
+        return {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in files}
+
+    assert invoke(runner, *args).exit_code == 0
+    first = identities()
+    text = bib.read_text(encoding="utf-8")
+    edit = "title = {Notes on"  # a paper's (the first entries are projects: no file)
+    bib.write_text(text.replace(edit, "title = {Edited Notes on", 1), encoding="utf-8")
+    result = invoke(runner, *args, "--no-cache")  # rendered afresh, not copied from the cache
+    assert result.exit_code == 0, result.output
+    second = identities()
+    changed = sorted(name for name in first if second[name] != first[name])
+    edited = [path.name for path in papers.iterdir() if "Edited " in path.read_text("utf-8")]
+    assert len(edited) == 1
+    assert changed == sorted([*OUTPUT_NAMES, *edited])
+    assert temp_files(out) == []
+    (out / "publications.md").write_text("changed by hand\n", encoding="utf-8")
+    assert invoke(runner, *args).exit_code == 0
+    assert (out / "publications.md").read_bytes() != b"changed by hand\n"
+
+
 def test_output_files_get_the_usual_permissions(runner: CliRunner, tmp_path: Path) -> None:
     umask = os.umask(0o022)
     try:

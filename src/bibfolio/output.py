@@ -49,11 +49,26 @@ def _stage(path: Path, text: Content, created: list[Path]) -> Path:
     return temporary
 
 
+def _holds(path: Path, text: Content) -> bool:
+    """Whether ``path`` already holds exactly ``text`` (a whole text; a streamed document is
+    written as it comes). The size is compared first, so a changed file is seldom read."""
+    if not isinstance(text, str | bytes):
+        return False
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:  # not there yet, or not a readable file: write it (and say why if not)
+        return False
+
+
 def write_all(files: Mapping[Path, Content]) -> list[Path]:
     """Write every file, then move them all into place.
 
     Nothing is replaced until every document has been written in full, so an error while
-    rendering or writing any of them leaves all the old files as they were.
+    rendering or writing any of them leaves all the old files as they were. A file that
+    already holds its text is left alone, modification time included: a site generator
+    watching the folder then rebuilds only the pages that changed (``--per-paper`` writes
+    a file per paper, and an edit changes one).
     """
     staged: list[tuple[Path, Path]] = []
     created: list[Path] = []
@@ -61,7 +76,8 @@ def write_all(files: Mapping[Path, Content]) -> list[Path]:
     try:
         for path, text in files.items():
             current = path
-            staged.append((_stage(path, text, created), path))
+            if not _holds(path, text):
+                staged.append((_stage(path, text, created), path))
         for temporary, path in staged:
             current = path
             temporary.replace(path)
