@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bibfolio import sites
 from bibfolio.build import build_page
 from bibfolio.config import Config
 from bibfolio.model import Entry, Kind, Page, Person
@@ -159,6 +160,14 @@ def test_any_text_round_trips(text: str) -> None:
     yaml = yaml_module()
     if yaml is not None:
         assert yaml.safe_load(f"k: {line}") == {"k": text}
+
+
+def test_yaml_string_escapes_exactly_what_yaml_char_escapes() -> None:
+    """The one-pass regex finds every character the per-character rule changes, and no
+    other: checked on every code point it could concern (the whole BMP, surrogates
+    included) and a few beyond."""
+    text = "".join(map(chr, range(0x10000))) + "\U0001f389\U0010ffff"
+    assert yaml_string(text) == '"' + "".join(map(sites._yaml_char, text)) + '"'
 
 
 def test_front_matter_value_types() -> None:

@@ -33,6 +33,9 @@ _YAML_ESCAPES = {
     "\u2029": "\\P",
     "\ufeff": "\\uFEFF",
 }
+# Every character ``_yaml_char`` changes: those above, the other C0 and C1 controls, DEL,
+# surrogates, U+FFFE and U+FFFF.
+_YAML_SPECIAL = re.compile(r'[\\"\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]')
 # Keys that need no quotes: identifiers that no YAML version reads as a boolean or null.
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SPECIAL_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null"})
@@ -118,7 +121,13 @@ def yaml_scalar(value: object) -> str:
 
 def yaml_string(text: str) -> str:
     """``text`` as a double-quoted YAML string, every special or invisible character escaped."""
-    return '"' + "".join(_yaml_char(char) for char in text) + '"'
+    # One regex pass finds the characters to escape (most texts have none, and a BibTeX
+    # entry or an abstract in the front matter is thousands of characters long).
+    return '"' + _YAML_SPECIAL.sub(_yaml_escape, text) + '"'
+
+
+def _yaml_escape(match: re.Match[str]) -> str:
+    return _yaml_char(match.group())
 
 
 def _yaml_char(char: str) -> str:
