@@ -16,7 +16,7 @@ from .group import group_page
 from .load import Bibliography, load
 from .model import Entry, Page, Person
 from .names import InferredOwner, infer_owner, mark_owner, parse_person
-from .output import Content, Text, write_all
+from .output import Content, whole_text, write_all
 from .parallel import available_jobs
 
 
@@ -131,8 +131,9 @@ def build_page(
     return BuildResult(page, warnings, analysis.inferred_owner)
 
 
-def stream_documents(page: Page, config: Config, cache: Cache | None = None) -> dict[str, Text]:
+def stream_documents(page: Page, config: Config, cache: Cache | None = None) -> dict[str, Content]:
     """The page in every configured format; templates stream, so write them as they come.
+    The data formats (JSON, CSL-JSON) come whole, as UTF-8 bytes.
 
     With a ``cache``, entries rendered by an earlier build are reused.
     """
@@ -147,7 +148,7 @@ def stream_documents(page: Page, config: Config, cache: Cache | None = None) -> 
         if cache is None
         else Renderer(config.templates, cache.fragments, cache.templates_directory, jobs(config))
     )
-    documents: dict[str, Text] = {}
+    documents: dict[str, Content] = {}
     for fmt in config.formats:
         if fmt in data_exports:
             documents[fmt] = data_exports[fmt](page, cache.fragments if cache else None)
@@ -163,7 +164,7 @@ def stream_documents(page: Page, config: Config, cache: Cache | None = None) -> 
 
 def render_documents(page: Page, config: Config, cache: Cache | None = None) -> dict[str, str]:
     """The page in every configured format, each as one string."""
-    return {fmt: "".join(text) for fmt, text in stream_documents(page, config, cache).items()}
+    return {fmt: whole_text(doc) for fmt, doc in stream_documents(page, config, cache).items()}
 
 
 def per_paper_files(page: Page, config: Config) -> dict[Path, str]:

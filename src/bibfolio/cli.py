@@ -142,6 +142,7 @@ def build(
     """
     from .build import output_files, write_files
     from .cache import Cache, LastBuild, freezing_what_is_read
+    from .output import whole_text
 
     click.get_current_context().with_resource(freezing_what_is_read(unfreeze=False))
 
@@ -166,7 +167,7 @@ def build(
         papers = {Path(str(config.per_paper)) / name: text for name, text in last.papers.items()}
     to_stdout = config.output == STDOUT
     # Standard output gets the whole text or nothing, like a file.
-    text = _text(next(iter(documents.values()))) if to_stdout else ""
+    text = whole_text(next(iter(documents.values()))) if to_stdout else ""
     files = {} if to_stdout else output_files(documents, Path(config.output))
     written = write_files({**files, **papers})
     if cache is not None and last is None:
@@ -193,11 +194,6 @@ def build(
             f"{_count(groups, unit, unit + 's')})",
             err=True,
         )
-
-
-def _text(document: Content) -> str:
-    """A whole document as one string."""
-    return document.decode() if isinstance(document, bytes) else "".join(document)
 
 
 def _build_key(bib_files: Sequence[Path], config: Config) -> str:

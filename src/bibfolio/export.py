@@ -46,8 +46,9 @@ CSL_URL_ORDER: tuple[str, ...] = ("url", "arxiv", "pdf", "website", "code")
 _DOI_PREFIX = "https://doi.org/"
 
 
-def page_to_json(page: Page, known: MutableMapping[str, str] | None = None) -> str:
-    """The grouped page model as versioned JSON (see docs/json-schema.json), newline-ended.
+def page_to_json(page: Page, known: MutableMapping[str, str] | None = None) -> bytes:
+    """The grouped page model as versioned JSON (see docs/json-schema.json), newline-ended,
+    in UTF-8: written as it is, the document never has to exist as text too.
 
     ``known`` (the build cache's rendered entries) keeps each entry's JSON text, so an
     unchanged entry is not written again.
@@ -117,9 +118,9 @@ def _link_json(link: Link) -> dict[str, str]:
     return {"kind": link.kind, "label": link.label, "href": link.href}
 
 
-def page_to_csl_json(page: Page, known: MutableMapping[str, str] | None = None) -> str:
-    """Every entry (papers, and projects as "software") as a CSL-JSON array, in page order;
-    ``known`` as for ``page_to_json``."""
+def page_to_csl_json(page: Page, known: MutableMapping[str, str] | None = None) -> bytes:
+    """Every entry (papers, and projects as "software") as a CSL-JSON array, in page order,
+    in UTF-8; ``known`` as for ``page_to_json``."""
     return _dump([_entry_text(entry, csl_item, 1, known) for entry in page.entries])
 
 
@@ -202,10 +203,10 @@ def _entry_text(
     return orjson.Fragment(text)
 
 
-def _dump(data: object) -> str:
-    """JSON as bibfolio writes it: UTF-8 text, two-space indent, fields in model order.
+def _dump(data: object) -> bytes:
+    """JSON as bibfolio writes it: UTF-8, two-space indent, fields in model order.
 
     The same text as ``json.dumps(data, ensure_ascii=False, indent=2)``, whose indenting
     encoder is pure Python: orjson writes 10,000 entries in 0.09 s instead of 0.8 s.
     """
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)

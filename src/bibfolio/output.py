@@ -16,6 +16,11 @@ Text = str | Iterable[str]
 Content = Text | bytes
 
 
+def whole_text(document: Content) -> str:
+    """A whole document as one string."""
+    return document.decode() if isinstance(document, bytes) else "".join(document)
+
+
 def _umask() -> int:
     """The process umask (reading it requires setting it, so set it straight back)."""
     mask = os.umask(0)

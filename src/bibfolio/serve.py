@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from watchfiles import Change
 
     from .cache import Cache
-    from .output import Text
+    from .output import Content
 
 
 # A preview is always the whole page, as HTML and Markdown; nothing is written.
@@ -103,9 +103,11 @@ def build_preview(
     )
 
 
-def _utf8(text: Text) -> bytes:
+def _utf8(text: Content) -> bytes:
     """A document in UTF-8, encoded piece by piece: a page is held once, as bytes (as a
     ``str``, any character past Latin-1 would double it or more)."""
+    if isinstance(text, bytes):
+        return text
     if isinstance(text, str):
         return text.encode()
     return b"".join(piece.encode() for piece in text)
