@@ -170,18 +170,50 @@ def cache_files(cache_home: Path) -> list[Path]:
     return sorted(cache_home.glob("bibfolio/*/*.cache"))
 
 
+def small_copy(directory: Path) -> tuple[Path, str]:
+    """A copy of small.bib to edit, ``refs.bib`` in ``directory``, and its text."""
+    text = (DATA / "small.bib").read_text(encoding="utf-8")
+    bib = directory / "refs.bib"
+    bib.write_text(text, encoding="utf-8")
+    return bib, text
+
+
+def rendered_keys(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The keys of the entries rendered from now on, in order (none from the cache)."""
+    rendered: list[str] = []
+    render_entry = Renderer._render_entry
+
+    def counting(self: Renderer, fmt: str, name: str, entry: Entry, context: Any) -> str:
+        rendered.append(entry.key)
+        return render_entry(self, fmt, name, entry, context)
+
+    monkeypatch.setattr(Renderer, "_render_entry", counting)
+    return rendered
+
+
+def decoded_keys(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The keys of the entries decoded from now on, in order (none from the cache)."""
+    decoded: list[str] = []
+    build_entry = load_module.build_entry
+
+    def counting(record: Any, *args: Any) -> Any:
+        decoded.append(record.key)
+        return build_entry(record, *args)
+
+    monkeypatch.setattr(load_module, "build_entry", counting)
+    return decoded
+
+
 def test_warm_and_edited_builds_equal_cold_builds(
     runner: CliRunner, tmp_path: Path, cache_home: Path
 ) -> None:
-    bib = tmp_path / "refs.bib"
-    bib.write_text((DATA / "small.bib").read_text(encoding="utf-8"), encoding="utf-8")
+    bib, text = small_copy(tmp_path)
     cold = build(runner, bib, tmp_path / "cold")
     assert len(cache_files(cache_home)) == 1
     warm = build(runner, bib, tmp_path / "warm")
     assert warm.replace(str(tmp_path / "warm"), str(tmp_path / "cold")) == cold
     assert outputs(tmp_path / "warm") == outputs(tmp_path / "cold")
 
-    text = bib.read_text(encoding="utf-8")
     bib.write_text(text.replace("title = {", "title = {Edited ", 1), encoding="utf-8")
     build(runner, bib, tmp_path / "edited")
     build(runner, bib, tmp_path / "fresh", "--no-cache")
@@ -195,17 +227,9 @@ def test_each_edited_build_renders_only_the_edited_entry(
 ) -> None:
     """Edit after edit: a build that saved its cache before streaming its output would lose
     the other entries' output, and the build after it would render them all again."""
-    bib = tmp_path / "refs.bib"
-    bib.write_text((DATA / "small.bib").read_text(encoding="utf-8"), encoding="utf-8")
+    bib, _ = small_copy(tmp_path)
     build(runner, bib, tmp_path / "out")
-    rendered: list[str] = []
-    render_entry = Renderer._render_entry
-
-    def counting(self: Renderer, fmt: str, name: str, entry: Entry, context: Any) -> str:
-        rendered.append(entry.key)
-        return render_entry(self, fmt, name, entry, context)
-
-    monkeypatch.setattr(Renderer, "_render_entry", counting)
+    rendered = rendered_keys(monkeypatch)
     for edit in ("One ", "Two ", "Three "):
         rendered.clear()
         text = bib.read_text(encoding="utf-8")
@@ -219,17 +243,8 @@ def test_a_guessed_owner_is_remembered_and_followed_when_it_changes(
 ) -> None:
     """Without --owner, a build reads with the owner the last one guessed, so its entries
     come from the cache already marked; when the guess changes, the marks follow it."""
-    bib = tmp_path / "refs.bib"
-    text = (DATA / "small.bib").read_text(encoding="utf-8")
-    bib.write_text(text, encoding="utf-8")
-    decoded: list[str] = []
-    build_entry = load_module.build_entry
-
-    def counting(record: Any, *args: Any) -> Any:
-        decoded.append(record.key)
-        return build_entry(record, *args)
-
-    monkeypatch.setattr(load_module, "build_entry", counting)
+    bib, text = small_copy(tmp_path)
+    decoded = decoded_keys(monkeypatch)
     marked: list[str] = []
     mark_owner = build_module.mark_owner
 
@@ -279,18 +294,9 @@ def test_a_check_between_builds_keeps_the_rendered_entries(
     runner: CliRunner, tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``bibfolio check`` renders nothing; the next build must not render everything again."""
-    bib = tmp_path / "refs.bib"
-    text = (DATA / "small.bib").read_text(encoding="utf-8")
-    bib.write_text(text, encoding="utf-8")
+    bib, text = small_copy(tmp_path)
     build(runner, bib, tmp_path / "out")
-    rendered: list[str] = []
-    render_entry = Renderer._render_entry
-
-    def counting(self: Renderer, fmt: str, name: str, entry: Entry, context: Any) -> str:
-        rendered.append(entry.key)
-        return render_entry(self, fmt, name, entry, context)
-
-    monkeypatch.setattr(Renderer, "_render_entry", counting)
+    rendered = rendered_keys(monkeypatch)
     result = runner.invoke(main, ["check", str(bib), *OWNER])
     assert "1 warning" in result.output, result.output  # small.bib has an entry with no theme
     bib.write_text(text.replace("title = {", "title = {Edited ", 1), encoding="utf-8")
@@ -305,20 +311,11 @@ def test_a_build_given_the_owner_keeps_the_guess_of_builds_without(
 ) -> None:
     """Builds with and without --owner in turn: the one with it never guesses, and must not
     make the next one without it decode every entry again."""
-    bib = tmp_path / "refs.bib"
-    text = (DATA / "small.bib").read_text(encoding="utf-8")
-    bib.write_text(text, encoding="utf-8")
+    bib, text = small_copy(tmp_path)
     guessing = ["build", str(bib), "-s", "full", "-o", str(tmp_path / "guessed")]
     assert 'assuming "Ada Lovelace"' in runner.invoke(main, guessing).output
     build(runner, bib, tmp_path / "given")
-    decoded: list[str] = []
-    build_entry = load_module.build_entry
-
-    def counting(record: Any, *args: Any) -> Any:
-        decoded.append(record.key)
-        return build_entry(record, *args)
-
-    monkeypatch.setattr(load_module, "build_entry", counting)
+    decoded = decoded_keys(monkeypatch)
     bib.write_text(text.replace("title = {", "title = {Edited ", 1), encoding="utf-8")
     result = runner.invoke(main, guessing)
     assert result.exit_code == 0, result.output
@@ -406,9 +403,7 @@ def test_builds_after_builds_without_an_owner_equal_builds_without_the_cache(
 def test_an_edited_build_writes_json_for_the_edited_entry_only(
     runner: CliRunner, tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bib = tmp_path / "refs.bib"
-    text = (DATA / "small.bib").read_text(encoding="utf-8")
-    bib.write_text(text, encoding="utf-8")
+    bib, text = small_copy(tmp_path)
     formats = ("-f", "json", "-f", "csl-json")
     build(runner, bib, tmp_path / "first", *formats)
     made: list[str] = []
