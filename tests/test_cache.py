@@ -349,12 +349,14 @@ ENTRY = st.tuples(
 
 
 # What runs with the cache between two builds without an owner: nothing, ``bibfolio check``
-# (which renders nothing), or a build given an owner (which guesses nothing).
+# (which renders nothing), a build given an owner (which guesses nothing), or one of another
+# format (whose entries are kept beside the others).
 BETWEEN: dict[str, list[str]] = {
     "nothing": [],
     "check": ["check"],
     "check with an owner": ["check", "--owner", "Grace Hopper"],
     "build with an owner": ["build", "-f", "html", "-f", "json", "--owner", "Grace Hopper"],
+    "build of CSL-JSON only": ["build", "-f", "csl-json"],
 }
 
 
@@ -475,6 +477,42 @@ def test_editing_a_template_renders_again(runner: CliRunner, tmp_path: Path) -> 
     second = runner.invoke(main, [*args, *OWNER]).output
     assert "&lt;" in first or "<" in first
     assert "[" in second and second != first
+
+
+def test_builds_of_other_formats_in_between_keep_the_rendered_entries(
+    runner: CliRunner, tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A site built as HTML and Markdown, and its data exported as JSON by another command:
+    each keeps the other's entries in the cache, so neither renders every entry again."""
+    bib, text = small_copy(tmp_path)
+    build(runner, bib, tmp_path / "site")
+    json_export = ["-f", "json", "-o", str(tmp_path / "data")]
+    result = runner.invoke(main, ["build", str(bib), *json_export, *OWNER])
+    assert result.exit_code == 0, result.output
+    rendered = rendered_keys(monkeypatch)
+    bib.write_text(text.replace("title = {", "title = {Edited ", 1), encoding="utf-8")
+    build(runner, bib, tmp_path / "site")
+    assert rendered == ["engine", "engine"]  # once as HTML, once as Markdown
+    build(runner, bib, tmp_path / "fresh", "--no-cache")
+    assert outputs(tmp_path / "site") == outputs(tmp_path / "fresh")
+
+
+def test_entries_rendered_with_an_edited_template_replace_the_old_ones(
+    runner: CliRunner, tmp_path: Path, cache_home: Path
+) -> None:
+    """Entries are kept by template; what an older version of a template rendered goes."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    entry = templates / "compact-entry.md"
+    args = ["build", str(DATA / "small.bib"), "-o", str(tmp_path / "out"), *OWNER]
+    sizes = []
+    for version in ("<{{ entry.label }}>", "[{{ entry.label }}]", "({{ entry.key }})"):
+        entry.write_text(version, encoding="utf-8")
+        result = runner.invoke(main, [*args, "--templates", str(templates)])
+        assert result.exit_code == 0, result.output
+        (cache_file,) = cache_files(cache_home)
+        sizes.append(len(Cache.open(cache_file).fragments))
+    assert sizes[0] == sizes[1] == sizes[2] > 0
 
 
 def test_only_what_the_last_build_used_is_kept(tmp_path: Path) -> None:

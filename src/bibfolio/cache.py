@@ -9,11 +9,11 @@ added, so an unchanged entry is never parsed, decoded or rendered twice.
 On disk, the cache is one file per set of input files (plain data written with ``marshal``),
 under ``$XDG_CACHE_HOME/bibfolio`` (``~/.cache/bibfolio``), in a directory named after the
 Python version and a hash of bibfolio's own code: another version of either never reads it.
-Only what the last build used is kept, so it holds one build's worth (a part a build never
-looked into, such as the rendered entries for ``bibfolio check``, is kept as it was); small
-changes go to a journal beside it. Caches no build used for a month are deleted
-(``prune_stale_caches``). Deleting it is always safe, and a cache that cannot be read or
-written is simply not used.
+Only what the last build used is kept, so it holds one build's worth, and of each kind of
+item it used none of (the entries rendered with another template or for another format, the
+owner a build without one guessed) all it had; small changes go to a journal beside it.
+Caches no build used for a month are deleted (``prune_stale_caches``). Deleting it is always
+safe, and a cache that cannot be read or written is simply not used.
 ``serve`` keeps a ``Cache`` in memory instead.
 """
 
@@ -30,7 +30,7 @@ import struct
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -46,22 +46,34 @@ EntryObjects = dict[tuple[str, Path, int | None], tuple[Entry, list[tuple[str, s
 _KINDS = {kind.value: kind for kind in Kind}
 
 
+def _one_kind(key: str) -> str:
+    return ""
+
+
+def fragment_kind(key: str) -> str:
+    """What a rendered entry's key in ``fragments`` begins with, up to the first "/": the
+    entry template (``full-entry.html``) or the data format it was written for."""
+    return key.partition("/")[0]
+
+
 class Table(MutableMapping[str, Value], Generic[Value]):
     """A dict that remembers which keys this build used or added: the ones worth keeping.
 
-    A table a build never looked into is kept whole: ``bibfolio check`` renders nothing and a
-    build given its owner guesses none, and neither should cost the next build its rendered
-    entries or its guess.
+    Items are of a kind (``kind_of(key)``; a table of one kind unless given): a save keeps
+    what this build used, and every item of a kind it used nothing of. ``bibfolio check``
+    renders nothing, a build given its owner guesses none, and a JSON export renders no
+    HTML: none of them should cost the next build the rendered entries or the guess it uses.
     """
 
-    def __init__(self, stored: dict[str, Value] | None = None) -> None:
+    def __init__(
+        self, stored: dict[str, Value] | None = None, kind_of: Callable[[str], str] = _one_kind
+    ) -> None:
         self.stored: dict[str, Value] = stored if stored is not None else {}
         self.used: dict[str, Value] = {}
         self.added: dict[str, Value] = {}
-        self.looked_into = False
+        self.kind_of = kind_of
 
     def get(self, key: str, default: Any = None) -> Any:
-        self.looked_into = True
         value = self.stored.get(key)
         if value is None:
             return default
@@ -69,46 +81,41 @@ class Table(MutableMapping[str, Value], Generic[Value]):
         return value
 
     def __contains__(self, key: object) -> bool:
-        self.looked_into = True
         return key in self.stored
 
     def __getitem__(self, key: str) -> Value:
-        self.looked_into = True
         value = self.used[key] = self.stored[key]
         return value
 
     def __setitem__(self, key: str, value: Value) -> None:
-        self.looked_into = True
         self.stored[key] = self.used[key] = self.added[key] = value
 
     def __delitem__(self, key: str) -> None:
-        self.looked_into = True
         del self.stored[key]
         self.used.pop(key, None)
 
     def __iter__(self) -> Iterator[str]:
-        self.looked_into = True
         return iter(self.stored)
 
     def __len__(self) -> int:
-        self.looked_into = True
         return len(self.stored)
 
-    @property
     def kept(self) -> dict[str, Value]:
-        """What a save keeps: what this build used, or all of it if it never looked."""
-        return self.used if self.looked_into else self.stored
-
-    def unused(self) -> list[str]:
-        """The stored keys a save drops: those this build did not use, if it looked."""
-        kept = self.kept
-        if len(kept) == len(self.stored):
-            return []
-        return [key for key in self.stored if key not in kept]
+        """What a save keeps: what this build used, and all of the kinds it used none of."""
+        if not self.used or len(self.used) == len(self.stored):
+            return self.stored
+        unused = [key for key in self.stored if key not in self.used]
+        kinds = {self.kind_of(key) for key in unused}
+        # all() stops at the first used key of the kind: for a kind in use, almost at once.
+        idle = {kind for kind in kinds if all(self.kind_of(key) != kind for key in self.used)}
+        if not idle:
+            return self.used
+        idle_items = {key: self.stored[key] for key in unused if self.kind_of(key) in idle}
+        return {**self.used, **idle_items}
 
     def keep_used(self) -> None:
-        """Forget what this build did not use, and start counting afresh."""
-        self.stored, self.used, self.added, self.looked_into = self.kept, {}, {}, False
+        """Forget what this build did not use (see ``kept``), and start counting afresh."""
+        self.stored, self.used, self.added = self.kept(), {}, {}
 
 
 @dataclass
@@ -118,7 +125,8 @@ class Cache:
 
     chunks: Table[tuple[Any, ...]] = field(default_factory=Table)
     entries: Table[tuple[Any, ...]] = field(default_factory=Table)
-    fragments: Table[str] = field(default_factory=Table)
+    # Keyed "<entry template or data format>/...": see ``fragment_kind``.
+    fragments: Table[str] = field(default_factory=lambda: Table(kind_of=fragment_kind))
     guesses: Table[tuple[Any, ...]] = field(default_factory=Table)
     path: Path | None = None
     # Changes appended to the journal since the whole cache was last written, in items.
@@ -159,7 +167,9 @@ class Cache:
                         journal_items += _apply(record, stored)
         except Exception:  # missing, unreadable or not ours: start empty, never fail a build
             return cls(path=path)
-        chunks, entries, fragments, guesses = (Table(stored[name]) for name in _TABLES)
+        chunks, entries, fragments, guesses = (
+            Table(stored[name], _KIND_OF.get(name, _one_kind)) for name in _TABLES
+        )
         return cls(chunks, entries, fragments, guesses, path, journal_items)
 
     @property
@@ -197,8 +207,7 @@ class Cache:
             table.keep_used()
 
     def save(self) -> None:
-        """Keep what this build used (all of a table it never looked into) and nothing else;
-        nothing to do when that is stored.
+        """Keep what ``Table.kept`` says; nothing to do when that is what is stored.
 
         A few changes (an entry edited) are appended to a journal beside the cache file,
         which is much faster than writing it all again; the whole file is written when the
@@ -207,21 +216,27 @@ class Cache:
         """
         if self.path is None:
             return
-        tables = self._tables()
-        added = {name: table.added for name, table in zip(_TABLES, tables, strict=True)}
-        dropped = {name: table.unused() for name, table in zip(_TABLES, tables, strict=True)}
+        tables = dict(zip(_TABLES, self._tables(), strict=True))
+        kept = {name: table.kept() for name, table in tables.items()}
+        added = {name: table.added for name, table in tables.items()}
+        dropped = {
+            name: [key for key in table.stored if key not in kept[name]]
+            if len(kept[name]) < len(table.stored)
+            else []
+            for name, table in tables.items()
+        }
         changes = sum(map(len, added.values())) + sum(map(len, dropped.values()))
         if not changes:
             return
-        kept = sum(len(table.kept) for table in tables)
+        items = sum(map(len, kept.values()))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.path.exists() and self.journal_items + changes <= max(kept // 10, 100):
+            if self.path.exists() and self.journal_items + changes <= max(items // 10, 100):
                 with _journal(self.path).open("ab") as file:
                     file.write(_record((added, dropped)))
                 self.journal_items += changes
             else:
-                _write_atomically(self.path, self._snapshot())
+                _write_atomically(self.path, _snapshot(kept))
                 _journal(self.path).unlink(missing_ok=True)
                 self.journal_items = 0
         except (OSError, ValueError):  # a read-only or full disk: slower next time, that is all
@@ -231,19 +246,22 @@ class Cache:
     def _tables(self) -> tuple[Table[Any], ...]:
         return (self.chunks, self.entries, self.fragments, self.guesses)
 
-    def _snapshot(self) -> Iterator[bytes]:
-        """What this build keeps, as records of a few thousand items each: written one at a
-        time, the file never has to exist in memory whole."""
-        for name, table in zip(_TABLES, self._tables(), strict=True):
-            items = list(table.kept.items())
-            for start in range(0, len(items), _BATCH):
-                added: dict[str, dict[str, Any]] = {other: {} for other in _TABLES}
-                added[name] = dict(items[start : start + _BATCH])
-                yield _record((added, {other: [] for other in _TABLES}))
-
 
 _TABLES = ("chunks", "entries", "fragments", "guesses")
+# How a table's items are told apart by kind (see ``Table.kept``); the others have one kind.
+_KIND_OF: dict[str, Callable[[str], str]] = {"fragments": fragment_kind}
 _OWNER = "owner"  # the key of the guessed owner in ``guesses``
+
+
+def _snapshot(tables: Mapping[str, dict[str, Any]]) -> Iterator[bytes]:
+    """The tables' items as records of a few thousand items each: written one at a time,
+    the file never has to exist in memory whole."""
+    for name, table in tables.items():
+        items = list(table.items())
+        for start in range(0, len(items), _BATCH):
+            added: dict[str, dict[str, Any]] = {other: {} for other in _TABLES}
+            added[name] = dict(items[start : start + _BATCH])
+            yield _record((added, {other: [] for other in _TABLES}))
 
 
 @dataclass(frozen=True)

@@ -270,8 +270,8 @@ class Renderer:
 
     def _key_prefix(self, name: str, context: dict[str, Any]) -> str:
         """What an entry's output depends on besides the entry (whose digest ends its key in
-        ``fragments``): the templates' contents, the entry template's name and what the page
-        template passed in, hashed together once."""
+        ``fragments``): the entry template's name, then a hash of it with the templates'
+        contents and what the page template passed in, made once."""
         settings: tuple[Any, ...] = (name, *context.items())
         try:
             prefix = self._key_prefixes.get(settings)
@@ -282,7 +282,8 @@ class Renderer:
             if self._templates_digest is None:
                 self._templates_digest = templates_digest(self.search_path)
             source = "\0".join((self._templates_digest, repr(settings)))
-            prefix = hashlib.blake2b(source.encode(), digest_size=8).hexdigest()
+            # The template's name first: the cache keeps rendered entries by it (fragment_kind).
+            prefix = f"{name}/{hashlib.blake2b(source.encode(), digest_size=8).hexdigest()}"
             self._key_prefixes[settings] = prefix
         return prefix
 
