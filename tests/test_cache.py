@@ -438,6 +438,72 @@ def test_editing_a_macro_changes_the_cached_entries_that_use_it(
         assert f"{venue} 43".encode() in outputs(tmp_path / venue)["publications.html"]
 
 
+def test_a_string_added_above_changes_only_the_entries_that_use_it(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bib = tmp_path / "refs.bib"
+    entries = (
+        "@inproceedings{uses, title = {A}, author = {Lovelace, Ada}, booktitle = v # { 43}}\n"
+        "@misc{plain, title = {B}, author = {Lovelace, Ada}, howpublished = w}\n"
+    )
+    bib.write_text(f"@string{{v = {{Venue}}}}\n@string{{w = {{Web}}}}\n{entries}", "utf-8")
+    build(runner, bib, tmp_path / "first")
+    decoded = decoded_keys(monkeypatch)
+    strings = "@string{new = {Unused}}\n@string{v = {Venue}}\n@string{w = {Web}}\n"
+    bib.write_text(strings + entries, encoding="utf-8")
+    build(runner, bib, tmp_path / "added")
+    assert decoded == []  # a new macro, used by nobody, above both
+    bib.write_text(strings.replace("{Venue}", "{Other Venue}") + entries, encoding="utf-8")
+    build(runner, bib, tmp_path / "changed")
+    assert decoded == ["uses"]
+    build(runner, bib, tmp_path / "fresh", "--no-cache")
+    assert outputs(tmp_path / "changed") == outputs(tmp_path / "fresh")
+
+
+MACRO_VALUES = st.sampled_from(["Venue", "Other", ""])
+ENTRY_VALUES = st.sampled_from(["a", "b", 'a # " 43"', "{x} # b", "c", "{plain}"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.dictionaries(st.sampled_from(["a", "b", "c"]), MACRO_VALUES, max_size=3),
+            st.lists(ENTRY_VALUES, min_size=1, max_size=3),
+        ),
+        min_size=2,
+        max_size=4,
+    )
+)
+def test_builds_after_macro_edits_equal_builds_without_the_cache(
+    versions: list[tuple[dict[str, str], list[str]]],
+) -> None:
+    """Macros defined, redefined, dropped and used in any mix: the cache never changes a byte."""
+    runner = CliRunner()
+    with tempfile.TemporaryDirectory(prefix="bibfolio-macros-") as directory:
+        root = Path(directory)
+        bib = root / "refs.bib"
+        for number, (macros, values) in enumerate(versions):
+            strings = "".join(
+                f"@string{{{name} = {{{value}}}}}\n" for name, value in macros.items()
+            )
+            entries = "".join(
+                f"@inproceedings{{e{n}, title = {{T}}, author = {{Ada}}, booktitle = {value}}}\n"
+                for n, value in enumerate(values)
+            )
+            bib.write_text(strings + entries, encoding="utf-8")
+            for cache in ("--cache", "--no-cache"):
+                out = root / str(number) / cache
+                command = ["build", str(bib), "-s", "full", "-f", "html", "-o", str(out), cache]
+                result = runner.invoke(
+                    main, [*command, *OWNER], env={"XDG_CACHE_HOME": str(root / "c")}
+                )
+                assert result.exit_code == 0, result.output
+            assert outputs(root / str(number) / "--cache") == outputs(
+                root / str(number) / "--no-cache"
+            )
+
+
 def test_line_numbers_follow_edits_above_a_cached_entry(runner: CliRunner, tmp_path: Path) -> None:
     bib = tmp_path / "refs.bib"
     text = "@misc{a, title = {A}, year = {20x}}\n"

@@ -125,8 +125,7 @@ class Record:
     path: Path
     line: int | None
     # Names what the fields were evaluated from when that alone decides them (a cached
-    # chunk's entry, and the macros defined before it if it uses any; nothing inherited);
-    # else "".
+    # chunk's entry, and what the macros it uses gave; nothing inherited); else "".
     source: str = ""
 
 
@@ -318,15 +317,20 @@ class _Reader:
             self.records[key] = Record(key, entry_type.lower(), written_fields, path, line, source)
             return
         fields: dict[str, str] = {}
+        evaluated: list[str] = []
         each: Iterator[Any] = iter(written_fields)
         for name, text, value, field_line in zip(each, each, each, each, strict=True):
             if name in fields:  # the first of repeated fields wins
                 continue
             if text is None:
                 text = self.value(value, path, _absolute(field_line, first_line) or line)
+                evaluated.append(text)
             fields[name] = text
-        # The fields follow from the chunk and the macros defined before it.
-        source = f"{source}@{self.macros_key}" if source else ""
+        # The fields follow from the chunk and what its macros gave (not from every macro
+        # defined before it: a @string added above changes no entry that does not use it).
+        if source:
+            given = hashlib.blake2b("\0".join(evaluated).encode(), digest_size=16).hexdigest()
+            source = f"{source}@{given}"
         self.records[key] = Record(key, entry_type.lower(), fields, path, line, source)
 
     def explain_late_macros(self) -> None:
