@@ -27,6 +27,7 @@ from bibfolio.cache import (
     prune_stale_caches,
 )
 from bibfolio.cli import main
+from bibfolio.config import Config
 from bibfolio.load import parse_chunks, split_chunks
 from bibfolio.model import Entry, Kind, Link, Person, Span
 from bibfolio.names import split_names
@@ -543,6 +544,24 @@ def test_editing_a_template_renders_again(runner: CliRunner, tmp_path: Path) -> 
     second = runner.invoke(main, [*args, *OWNER]).output
     assert "&lt;" in first or "<" in first
     assert "[" in second and second != first
+
+
+def test_an_entry_added_at_the_top_of_the_page_is_the_only_one_rendered(
+    runner: CliRunner, tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commonest edit puts a new paper first on the page: nothing else on it may need
+    rendering again (as it did while the page's first key named its footnote)."""
+    bib, text = small_copy(tmp_path)
+    build(runner, bib, tmp_path / "out")
+    rendered = rendered_keys(monkeypatch)
+    new = "@software{mill, title = {Mill}, theme = {Computing machinery}, role = {lead}}\n"
+    bib.write_text(text.replace("@software{engine,", new + "@software{engine,"), encoding="utf-8")
+    page = build_module.build_page([bib], Config(owner=("Ada Lovelace",))).page
+    assert page.entries[0].key == "mill"
+    build(runner, bib, tmp_path / "out")
+    assert rendered == ["mill", "mill"]  # once as HTML, once as Markdown
+    build(runner, bib, tmp_path / "fresh", "--no-cache")
+    assert outputs(tmp_path / "out") == outputs(tmp_path / "fresh")
 
 
 def test_builds_of_other_formats_in_between_keep_the_rendered_entries(
