@@ -367,6 +367,21 @@ def edit_one_entry(text: str, number: int) -> str:
     return f"{text[: title.end()]}Edited {number}: {text[title.end() :]}"
 
 
+def add_entry_first(text: str, number: int) -> str:
+    """The corpus with a copy of its first entry (new key, new title) added before it: a new
+    paper at the top of the file, first on the page when the first entry is (edit ``number``)."""
+    starts = [m.start() for m in re.finditer(r"(?im)^@(?!string|preamble|comment)\w", text)]
+    if not starts:
+        return text
+    first = starts[0]
+    block = text[first : starts[1] if len(starts) > 1 else len(text)]
+    block = re.sub(r"^(@\w+\s*[{(]\s*)([^,\s]+)", rf"\g<1>\g<2>-new{number}", block, count=1)
+    title = re.compile(r"(?i)\btitle\s*=\s*[{\"]").search(block)
+    if title is not None:
+        block = f"{block[: title.end()]}New {number}: {block[title.end() :]}"
+    return f"{text[:first]}{block}{text[first:]}"
+
+
 @dataclass
 class BibfolioRun:
     """bibfolio's own copy of a corpus (the edited runs change it in place) and its command."""
@@ -442,9 +457,10 @@ def bibfolio_rebuilds(
             row.entries = count_entries(row.runs[-1].stderr + row.runs[-1].stdout)
     checks = [identity_check(label, work, settings, cold, warm, edited, build)]
     bib.write_text(run.pristine, encoding="utf-8")
-    guessed, guessed_check = guessed_owner_row(run, settings)
-    rows.append(guessed)
-    checks.append(guessed_check)
+    for extra_row in (guessed_owner_row, added_first_row):
+        row, check = extra_row(run, settings)
+        rows.append(row)
+        checks.append(check)
     serve, serve_check = serve_row(label, work, run.pristine, settings)
     rows.append(serve)
     if serve_check is not None:
@@ -454,34 +470,67 @@ def bibfolio_rebuilds(
 
 def guessed_owner_row(run: BibfolioRun, settings: Settings) -> tuple[Row, Check]:
     """The edited row's edits built without --owner, so that bibfolio guesses the owner
-    (what it does when none is configured), after one build of the unedited file, not
-    measured, that fills a cache of its own; the last must equal a cold build of the
-    edited file without --owner."""
-    label, work, bib, build = run.label, run.work, run.bib, run.build_guessing
-    row = Row(label, "bibfolio owner guessed, one entry edited")
-    env = base_env(work, work / "cache-guessed")
-    first = run_process(build(work / "out-guessed-first"), work, env, settings.timeout, None)
-    name = f"output byte-identical, owner guessed: edited = cold ({label})"
+    (what it does when none is configured)."""
+    return edits_row(
+        run,
+        settings,
+        Row(run.label, "bibfolio owner guessed, one entry edited"),
+        run.build_guessing,
+        edit_one_entry,
+        "guessed",
+        f"output byte-identical, owner guessed: edited = cold ({run.label})",
+    )
+
+
+def added_first_row(run: BibfolioRun, settings: Settings) -> tuple[Row, Check]:
+    """A new entry added at the top of the file, first on the page: the commonest edit of a
+    publication list (a new paper), and one that must not make every entry render again."""
+    return edits_row(
+        run,
+        settings,
+        Row(run.label, "bibfolio one entry added first"),
+        run.build,
+        add_entry_first,
+        "added",
+        f"output byte-identical, entry added first: rebuild = cold ({run.label})",
+    )
+
+
+def edits_row(
+    run: BibfolioRun,
+    settings: Settings,
+    row: Row,
+    build: Callable[[Path], list[str]],
+    edit: Callable[[str, int], str],
+    tag: str,
+    name: str,
+) -> tuple[Row, Check]:
+    """Builds (``build``) of the corpus as ``edit`` changes it, each timed, after one build of
+    the unedited file, not measured, that fills a cache of their own; the last must equal a
+    cold build of the same file (check ``name``). ``tag`` names their outputs and caches."""
+    label, work, bib = run.label, run.work, run.bib
+    env = base_env(work, work / f"cache-{tag}")
+    first = run_process(build(work / f"out-{tag}-first"), work, env, settings.timeout, None)
     if not first.ok:
         row.note = first.problem(settings.timeout)
-        return row, Check(name, "SKIP", "the first build without --owner failed")
+        return row, Check(name, "SKIP", "the first build failed")
     measure(
         row,
         settings,
-        lambda i: build(work / f"out-guessed-{i}"),
+        lambda i: build(work / f"out-{tag}-{i}"),
         work,
         env,
-        before=lambda i: bib.write_text(edit_one_entry(run.pristine, i), encoding="utf-8"),
+        before=lambda i: bib.write_text(edit(run.pristine, i), encoding="utf-8"),
     )
     if row.ok:
         row.entries = count_entries(row.runs[-1].stderr + row.runs[-1].stdout)
-    cold_env = base_env(work, work / "cache-guessed-check")
-    cold = run_process(build(work / "out-guessed-cold"), work, cold_env, settings.timeout, None)
+    cold_env = base_env(work, work / f"cache-{tag}-check")
+    cold = run_process(build(work / f"out-{tag}-cold"), work, cold_env, settings.timeout, None)
     bib.write_text(run.pristine, encoding="utf-8")
     if not (row.ok and cold.ok):
-        return row, Check(name, "SKIP", "an edited or cold build without --owner failed")
-    last = tree_hash(work / f"out-guessed-{len(row.runs) - 1}")
-    same = last == tree_hash(work / "out-guessed-cold")
+        return row, Check(name, "SKIP", f"a timed or cold build failed ({label})")
+    last = tree_hash(work / f"out-{tag}-{len(row.runs) - 1}")
+    same = last == tree_hash(work / f"out-{tag}-cold")
     return row, Check(name, "PASS" if same else "FAIL", "identical" if same else "differs")
 
 
