@@ -24,6 +24,7 @@ from bibfolio.cache import (
     cache_directory,
     entry_from_data,
     entry_to_data,
+    fragment_digest,
     prune_stale_caches,
 )
 from bibfolio.cli import main
@@ -580,6 +581,24 @@ def test_builds_of_other_formats_in_between_keep_the_rendered_entries(
     assert rendered == ["engine", "engine"]  # once as HTML, once as Markdown
     build(runner, bib, tmp_path / "fresh", "--no-cache")
     assert outputs(tmp_path / "site") == outputs(tmp_path / "fresh")
+
+
+def test_entries_rendered_for_a_format_not_built_are_kept_only_for_entries_still_read(
+    runner: CliRunner, tmp_path: Path, cache_home: Path
+) -> None:
+    """The JSON of an export made once stays for the entries the site's builds still read,
+    and goes for those they no longer do: it never holds more than one build's worth."""
+    bib, text = small_copy(tmp_path)
+    build(runner, bib, tmp_path / "site")
+    result = runner.invoke(main, ["build", str(bib), "-f", "json", "-o", str(tmp_path / "data")])
+    assert result.exit_code == 0, result.output
+    bib.write_text(text.replace("title = {", "title = {Edited ", 1), encoding="utf-8")
+    build(runner, bib, tmp_path / "site")  # no JSON: the edited entry's old JSON is stale
+    (cache_file,) = cache_files(cache_home)
+    cache = Cache.open(cache_file)
+    json_entries = {fragment_digest(key) for key in cache.fragments if key.startswith("_entry")}
+    assert json_entries < set(cache.entries)  # all still read; the edited one's is gone
+    assert len(json_entries) == len(cache.entries) - 1
 
 
 def test_entries_rendered_with_an_edited_template_replace_the_old_ones(

@@ -11,7 +11,8 @@ under ``$XDG_CACHE_HOME/bibfolio`` (``~/.cache/bibfolio``), in a directory named
 Python version and a hash of bibfolio's own code: another version of either never reads it.
 Only what the last build used is kept, so it holds one build's worth, and of each kind of
 item it used none of (the entries rendered with another template or for another format, the
-owner a build without one guessed) all it had; small changes go to a journal beside it.
+owner a build without one guessed) what still applies; small changes go to a journal beside
+it.
 Caches no build used for a month are deleted (``prune_stale_caches``). Deleting it is always
 safe, and a cache that cannot be read or written is simply not used.
 ``serve`` keeps a ``Cache`` in memory instead.
@@ -50,10 +51,19 @@ def _one_kind(key: str) -> str:
     return ""
 
 
+# A rendered entry's key in ``fragments`` is "<kind>/<settings>:<entry digest>": the kind is the
+# entry template (``full-entry.html``) or the data format it was written for, the settings a
+# hash of what else its text depends on.
+
+
 def fragment_kind(key: str) -> str:
-    """What a rendered entry's key in ``fragments`` begins with, up to the first "/": the
-    entry template (``full-entry.html``) or the data format it was written for."""
+    """The kind of a rendered entry's key in ``fragments``."""
     return key.partition("/")[0]
+
+
+def fragment_digest(key: str) -> str:
+    """The digest of the entry a key in ``fragments`` was rendered from."""
+    return key.rpartition(":")[2]
 
 
 class Table(MutableMapping[str, Value], Generic[Value]):
@@ -100,9 +110,10 @@ class Table(MutableMapping[str, Value], Generic[Value]):
     def __len__(self) -> int:
         return len(self.stored)
 
-    def kept(self) -> dict[str, Value]:
-        """What a save keeps: what this build used, and all of the kinds it used none of."""
-        if not self.used or len(self.used) == len(self.stored):
+    def kept(self, keep_unused: Callable[[str], bool] | None = None) -> dict[str, Value]:
+        """What a save keeps: what this build used, and of each kind it used none of, all
+        the items (or those ``keep_unused`` accepts)."""
+        if len(self.used) == len(self.stored):
             return self.stored
         unused = [key for key in self.stored if key not in self.used]
         kinds = {self.kind_of(key) for key in unused}
@@ -110,12 +121,16 @@ class Table(MutableMapping[str, Value], Generic[Value]):
         idle = {kind for kind in kinds if all(self.kind_of(key) != kind for key in self.used)}
         if not idle:
             return self.used
-        idle_items = {key: self.stored[key] for key in unused if self.kind_of(key) in idle}
+        idle_items = {
+            key: self.stored[key]
+            for key in unused
+            if self.kind_of(key) in idle and (keep_unused is None or keep_unused(key))
+        }
         return {**self.used, **idle_items}
 
-    def keep_used(self) -> None:
+    def keep_used(self, keep_unused: Callable[[str], bool] | None = None) -> None:
         """Forget what this build did not use (see ``kept``), and start counting afresh."""
-        self.stored, self.used, self.added = self.kept(), {}, {}
+        self.stored, self.used, self.added = self.kept(keep_unused), {}, {}
 
 
 @dataclass
@@ -203,8 +218,16 @@ class Cache:
 
     def keep_used(self) -> None:
         """Forget everything this build did not use (``serve`` calls it after each build)."""
-        for table in self._tables():
-            table.keep_used()
+        for name, table in zip(_TABLES, self._tables(), strict=True):
+            table.keep_used(self._keep_unused(name))
+
+    def _keep_unused(self, table: str) -> Callable[[str], bool] | None:
+        """Which unused items of an idle kind to keep: rendered entries only for the entries
+        this build read, so that each kind holds at most one build's worth, all of it valid."""
+        if table != "fragments":
+            return None
+        read = self.entries.used
+        return lambda key: fragment_digest(key) in read
 
     def save(self) -> None:
         """Keep what ``Table.kept`` says; nothing to do when that is what is stored.
@@ -217,7 +240,7 @@ class Cache:
         if self.path is None:
             return
         tables = dict(zip(_TABLES, self._tables(), strict=True))
-        kept = {name: table.kept() for name, table in tables.items()}
+        kept = {name: table.kept(self._keep_unused(name)) for name, table in tables.items()}
         added = {name: table.added for name, table in tables.items()}
         dropped = {
             name: [key for key in table.stored if key not in kept[name]]

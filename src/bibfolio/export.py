@@ -193,7 +193,7 @@ def _entry_text(
     """One entry's JSON, indented for ``depth`` levels of nesting, as ``_dump`` writes it
     inside the whole document: from ``known`` by the entry's digest when it is there."""
     store = known if entry.digest else None  # no digest: nothing says two entries are equal
-    key = f"{to_data.__name__}/{entry.digest}"  # the format (see fragment_kind), the entry
+    key = f"{to_data.__name__}/{depth}:{entry.digest}"  # as cache.fragment_kind reads it
     text = store.get(key) if store is not None else None
     if text is None:
         text = orjson.dumps(to_data(entry), option=orjson.OPT_INDENT_2).decode()

@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from .cache import templates_digest
+from .cache import fragment_digest, templates_digest
 from .config import bundled_templates_dir, template_search_path
 from .errors import TemplateError
 from .links import safe_href
@@ -241,7 +241,7 @@ class Renderer:
     def _unrendered(self, page: Page) -> int:
         """How many entries have no output in ``fragments`` (under any settings): when these
         are few, rendering ahead would cost more than it saves."""
-        rendered = {key.rpartition(":")[2] for key in self.fragments}
+        rendered = {fragment_digest(key) for key in self.fragments}
         return sum(1 for entry in page.entries if entry.digest not in rendered)
 
     def _render_ahead(self, page: Page, fmt: str, style: str) -> None:
@@ -313,8 +313,8 @@ class Renderer:
 
 
 def _fragment_key(prefix: str, entry: Entry) -> str:
-    """An entry's key in ``fragments`` (``_unrendered`` reads the digest back after the
-    last colon); "" when the entry has no digest and so cannot be reused."""
+    """An entry's key in ``fragments`` (see ``cache.fragment_kind``); "" when the entry has
+    no digest and so cannot be reused."""
     return f"{prefix}:{entry.digest}" if entry.digest else ""
 
 
