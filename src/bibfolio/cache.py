@@ -70,9 +70,10 @@ class Table(MutableMapping[str, Value], Generic[Value]):
     """A dict that remembers which keys this build used or added: the ones worth keeping.
 
     Items are of a kind (``kind_of(key)``; a table of one kind unless given): a save keeps
-    what this build used, and every item of a kind it used nothing of. ``bibfolio check``
-    renders nothing, a build given its owner guesses none, and a JSON export renders no
-    HTML: none of them should cost the next build the rendered entries or the guess it uses.
+    what this build used, and the items of a kind it used nothing of (see ``kept``).
+    ``bibfolio check`` renders nothing, a build given its owner guesses none, and a JSON
+    export renders no HTML: none of them should cost the next build the rendered entries or
+    the guess it uses.
     """
 
     def __init__(
