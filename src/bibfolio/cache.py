@@ -12,9 +12,8 @@ Python version and a hash of bibfolio's own code: another version of either neve
 Only what the last build used is kept, so it holds one build's worth, and of each kind of
 item it used none of (the entries rendered with another template or for another format, the
 owner a build without one guessed) what still applies; small changes go to a journal beside
-it.
-Caches no build used for a month are deleted (``prune_stale_caches``). Deleting it is always
-safe, and a cache that cannot be read or written is simply not used.
+it. Caches no build used for a month are deleted (``prune_stale_caches``). Deleting it is
+always safe, and a cache that cannot be read or written is simply not used.
 ``serve`` keeps a ``Cache`` in memory instead.
 """
 
