@@ -115,3 +115,12 @@ def test_group_by_type_uses_the_type_table_and_preprint_flag() -> None:
         "Software",
         "Other",
     ]
+
+
+def test_the_smallest_key_names_the_page_and_stays_when_a_newer_paper_comes_first() -> None:
+    page = group_page([paper("lovelace1843", 1843, "A"), paper("Babbage1842", 1842, "A")], "P")
+    assert page.smallest_key == "Babbage1842"  # case-sensitive: "B" sorts before "l"
+    newer = group_page([*page.entries, paper("lovelace1850", 1850, "A")], "P")
+    assert newer.entries[0].key == "lovelace1850"
+    assert newer.smallest_key == "Babbage1842"
+    assert group_page([], "P").smallest_key is None

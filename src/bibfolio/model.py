@@ -158,6 +158,13 @@ class Page:
         object.__setattr__(self, "entries", entries)
 
     @property
+    def smallest_key(self) -> str | None:
+        """The smallest entry key (None for an empty page): a name for the page's own ids
+        that tells two lists from different .bib files apart, and that adding a paper seldom
+        changes (each entry's output includes the ids it links to)."""
+        return min((entry.key for entry in self.entries), default=None)
+
+    @property
     def entry_themes(self) -> tuple[str, ...]:
         """The themes entries name, each once, in page order (for a theme filter)."""
         return tuple(dict.fromkeys(entry.theme for entry in self.entries if entry.theme))
