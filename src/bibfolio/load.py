@@ -20,6 +20,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -329,8 +330,7 @@ class _Reader:
         # The fields follow from the chunk and what its macros gave (not from every macro
         # defined before it: a @string added above changes no entry that does not use it).
         if source:
-            given = hashlib.blake2b("\0".join(evaluated).encode(), digest_size=16).hexdigest()
-            source = f"{source}@{given}"
+            source = f"{source}@{_texts_digest(tuple(evaluated))}"
         self.records[key] = Record(key, entry_type.lower(), fields, path, line, source)
 
     def explain_late_macros(self) -> None:
@@ -516,6 +516,12 @@ def paper_identities(fields: Mapping[str, str], title: str) -> tuple[tuple[str, 
     if len(words) >= 3:  # short titles ("Introduction") are too common to mean anything
         identities.append(("title", " ".join(words)))
     return tuple(identities)
+
+
+@lru_cache(maxsize=4096)
+def _texts_digest(texts: tuple[str, ...]) -> str:
+    """A hash of what an entry's macros gave (entries repeat them: ``booktitle = osdi``)."""
+    return hashlib.blake2b("\0".join(texts).encode(), digest_size=16).hexdigest()
 
 
 def record_digest(record: Record) -> str:
