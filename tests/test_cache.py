@@ -193,6 +193,18 @@ def rendered_keys(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return rendered
 
 
+def rebuild_renders_only(
+    runner: CliRunner, bib: Path, text: str, out: Path, rendered: list[str], key: str
+) -> None:
+    """Build ``text`` into ``out``: only the entry ``key`` is rendered (once as HTML, once as
+    Markdown), and the output equals a build without the cache."""
+    bib.write_text(text, encoding="utf-8")
+    build(runner, bib, out)
+    assert rendered == [key, key]
+    build(runner, bib, out.with_name(f"{out.name} fresh"), "--no-cache")
+    assert outputs(out) == outputs(out.with_name(f"{out.name} fresh"))
+
+
 def decoded_keys(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The keys of the entries decoded from now on, in order (none from the cache)."""
     decoded: list[str] = []
@@ -301,11 +313,8 @@ def test_a_check_between_builds_keeps_the_rendered_entries(
     rendered = rendered_keys(monkeypatch)
     result = runner.invoke(main, ["check", str(bib), *OWNER])
     assert "1 warning" in result.output, result.output  # small.bib has an entry with no theme
-    bib.write_text(text.replace("title = {", "title = {Edited ", 1), encoding="utf-8")
-    build(runner, bib, tmp_path / "out")
-    assert rendered == ["engine", "engine"]  # once as HTML, once as Markdown
-    build(runner, bib, tmp_path / "fresh", "--no-cache")
-    assert outputs(tmp_path / "out") == outputs(tmp_path / "fresh")
+    edited = text.replace("title = {", "title = {Edited ", 1)
+    rebuild_renders_only(runner, bib, edited, tmp_path / "out", rendered, "engine")
 
 
 def test_a_build_given_the_owner_keeps_the_guess_of_builds_without(
@@ -556,13 +565,10 @@ def test_an_entry_added_at_the_top_of_the_page_is_the_only_one_rendered(
     build(runner, bib, tmp_path / "out")
     rendered = rendered_keys(monkeypatch)
     new = "@software{mill, title = {Mill}, theme = {Computing machinery}, role = {lead}}\n"
-    bib.write_text(text.replace("@software{engine,", new + "@software{engine,"), encoding="utf-8")
+    added = text.replace("@software{engine,", new + "@software{engine,")
+    rebuild_renders_only(runner, bib, added, tmp_path / "out", rendered, "mill")
     page = build_module.build_page([bib], Config(owner=("Ada Lovelace",))).page
     assert page.entries[0].key == "mill"
-    build(runner, bib, tmp_path / "out")
-    assert rendered == ["mill", "mill"]  # once as HTML, once as Markdown
-    build(runner, bib, tmp_path / "fresh", "--no-cache")
-    assert outputs(tmp_path / "out") == outputs(tmp_path / "fresh")
 
 
 def test_builds_of_other_formats_in_between_keep_the_rendered_entries(
@@ -576,11 +582,8 @@ def test_builds_of_other_formats_in_between_keep_the_rendered_entries(
     result = runner.invoke(main, ["build", str(bib), *json_export, *OWNER])
     assert result.exit_code == 0, result.output
     rendered = rendered_keys(monkeypatch)
-    bib.write_text(text.replace("title = {", "title = {Edited ", 1), encoding="utf-8")
-    build(runner, bib, tmp_path / "site")
-    assert rendered == ["engine", "engine"]  # once as HTML, once as Markdown
-    build(runner, bib, tmp_path / "fresh", "--no-cache")
-    assert outputs(tmp_path / "site") == outputs(tmp_path / "fresh")
+    edited = text.replace("title = {", "title = {Edited ", 1)
+    rebuild_renders_only(runner, bib, edited, tmp_path / "site", rendered, "engine")
 
 
 def test_entries_rendered_for_a_format_not_built_are_kept_only_for_entries_still_read(
