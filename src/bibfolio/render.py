@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from .cache import fragment_digest, templates_digest
+from .cache import fragment_digest, fragment_kind, templates_digest
 from .config import bundled_templates_dir, template_search_path
 from .errors import TemplateError
 from .links import safe_href
@@ -203,7 +203,7 @@ class Renderer:
     def stream(self, page: Page, fmt: str, style: str, fragment: bool = False) -> Iterator[str]:
         """``render`` in pieces, so a large page is never held in memory whole."""
         entry_texts = self._entry_texts(fmt, style)
-        if self.jobs > 1 and self._unrendered(page) >= MIN_PARALLEL_ITEMS:
+        if self.jobs > 1 and self._unrendered(page, f"{style}-entry.{fmt}") >= MIN_PARALLEL_ITEMS:
             self._render_ahead(page, fmt, style)
         body = self._generate(f"{style}.{fmt}", fmt, page=page, **_entry_functions(entry_texts))
         if not fragment:
@@ -238,10 +238,12 @@ class Renderer:
             template = self.environments[fmt].get_template(name)
             return template.render(entry=entry, **context).rstrip("\n")
 
-    def _unrendered(self, page: Page) -> int:
-        """How many entries have no output in ``fragments`` (under any settings): when these
-        are few, rendering ahead would cost more than it saves."""
-        rendered = {fragment_digest(key) for key in self.fragments}
+    def _unrendered(self, page: Page, name: str) -> int:
+        """How many entries have no output of the entry template ``name`` in ``fragments``
+        (under any settings): when these are few, rendering ahead would cost more than it
+        saves. Output of other templates does not count: the HTML rendered a moment ago says
+        nothing of the Markdown."""
+        rendered = {fragment_digest(key) for key in self.fragments if fragment_kind(key) == name}
         return sum(1 for entry in page.entries if entry.digest not in rendered)
 
     def _render_ahead(self, page: Page, fmt: str, style: str) -> None:
