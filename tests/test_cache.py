@@ -634,6 +634,20 @@ def test_only_what_the_last_build_used_is_kept(tmp_path: Path) -> None:
     assert set(Cache.open(tmp_path / "c.cache").entries) == {"new"}
 
 
+def test_keeping_between_builds_keeps_what_a_save_would(tmp_path: Path) -> None:
+    """``serve`` forgets between builds what a save would drop, and nothing else: the
+    rendered entries of a kind it did not use stay for the entries it read."""
+    stored = {"a/x:d1": "html 1", "a/x:d2": "html 2", "b/y:d1": "json 1", "b/y:d2": "json 2"}
+    cache = Cache(path=tmp_path / "c.cache")
+    cache.entries["d1"] = ("entry",)
+    cache.fragments.stored.update(stored)
+    cache.fragments.get("a/x:d1")
+    expected = set(cache.fragments.kept(lambda key: key.endswith("d1")))
+    assert expected == {"a/x:d1", "b/y:d1"}
+    cache.keep_used()
+    assert set(cache.fragments) == expected
+
+
 def test_small_changes_go_to_a_journal_that_loads_back(tmp_path: Path) -> None:
     cache = Cache(path=tmp_path / "c.cache")
     for number in range(300):

@@ -128,9 +128,9 @@ class Table(MutableMapping[str, Value], Generic[Value]):
         }
         return {**self.used, **idle_items}
 
-    def keep_used(self, keep_unused: Callable[[str], bool] | None = None) -> None:
-        """Forget what this build did not use (see ``kept``), and start counting afresh."""
-        self.stored, self.used, self.added = self.kept(keep_unused), {}, {}
+    def keep(self, items: dict[str, Value]) -> None:
+        """Hold only ``items`` (what ``kept`` gave), and start counting afresh."""
+        self.stored, self.used, self.added = items, {}, {}
 
 
 @dataclass
@@ -217,9 +217,15 @@ class Cache:
                 self.entries[owned.digest] = data
 
     def keep_used(self) -> None:
-        """Forget everything this build did not use (``serve`` calls it after each build)."""
-        for name, table in zip(_TABLES, self._tables(), strict=True):
-            table.keep_used(self._keep_unused(name))
+        """Forget what a save would drop (``serve`` calls it after each build)."""
+        for table, items in zip(self._tables(), self._kept().values(), strict=True):
+            table.keep(items)
+
+    def _kept(self) -> dict[str, dict[str, Any]]:
+        """What each table keeps (see ``Table.kept``), all worked out before any changes:
+        which rendered entries stay depends on the entries this build read."""
+        tables = zip(_TABLES, self._tables(), strict=True)
+        return {name: table.kept(self._keep_unused(name)) for name, table in tables}
 
     def _keep_unused(self, table: str) -> Callable[[str], bool] | None:
         """Which unused items of an idle kind to keep: rendered entries only for the entries
@@ -240,7 +246,7 @@ class Cache:
         if self.path is None:
             return
         tables = dict(zip(_TABLES, self._tables(), strict=True))
-        kept = {name: table.kept(self._keep_unused(name)) for name, table in tables.items()}
+        kept = self._kept()
         added = {name: table.added for name, table in tables.items()}
         dropped = {
             name: [key for key in table.stored if key not in kept[name]]
