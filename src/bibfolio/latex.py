@@ -8,7 +8,7 @@ styled spans instead of being flattened, and unknown commands stay visible.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from pylatexenc.latex2text import (
@@ -25,7 +25,7 @@ from pylatexenc.latexwalker import (
     LatexWalker,
 )
 from pylatexenc.latexwalker import get_default_latex_context_db as get_parser_context_db
-from pylatexenc.macrospec import LatexContextDb, MacroSpec
+from pylatexenc.macrospec import LatexContextDb, MacroSpec, SpecialsSpec
 
 from .model import Span
 
@@ -36,6 +36,8 @@ _LATEX_SPECIALS = re.compile(r"[\\{}~$%&]|--|``|''|[?!]`")
 _ONLY_BRACES = re.compile(r"[^\\~$%&]*")
 _LIGATURES = re.compile(r"--|``|''|[?!]`")
 _WHITESPACE = re.compile(r"[ \t\r\n]+")
+# A brace, or a backslash and the character it escapes (so "\\{" is not a brace).
+_BRACE_OR_ESCAPE = re.compile(r"[{}]|\\.?", re.DOTALL)
 # A bare "&" is a LaTeX error that BibTeX lets through; people mean the character.
 _BARE_AMPERSAND = re.compile(r"(?<!\\)&")
 
@@ -80,7 +82,30 @@ def _parser_context() -> LatexContextDb:
     context = get_parser_context_db()
     macros = [MacroSpec("href", "{{"), MacroSpec("noopsort", "{")]
     context.add_context_category("bibfolio", prepend=True, macros=macros)
+    # The parser asks at every character; pylatexenc's own lookup tries every special.
+    context.test_for_specials = _specials_lookup(context)
     return context
+
+
+def _specials_lookup(context: LatexContextDb) -> Callable[..., SpecialsSpec | None]:
+    """``context.test_for_specials``, trying only the specials that start with the
+    character at ``pos``: the longest that matches, of the first category that has it."""
+    ranked = sorted(
+        (-len(chars), rank, order, chars, spec)
+        for rank, category in enumerate(context.category_list)
+        for order, (chars, spec) in enumerate(context.d[category]["specials"].items())
+    )
+    by_first: dict[str, list[tuple[str, SpecialsSpec]]] = {}
+    for *_, chars, spec in ranked:
+        by_first.setdefault(chars[0], []).append((chars, spec))
+
+    def test_for_specials(text: str, pos: int, parsing_state: object = None) -> SpecialsSpec | None:
+        for chars, spec in by_first.get(text[pos : pos + 1], ()):
+            if text.startswith(chars, pos):
+                return spec
+        return None
+
+    return test_for_specials
 
 
 @lru_cache(maxsize=4096)
@@ -95,10 +120,68 @@ def to_spans(latex: str) -> tuple[Span, ...]:
     if not special or (_ONLY_BRACES.fullmatch(latex) and not _LIGATURES.search(latex)):
         text = _WHITESPACE.sub(" ", latex.replace("{", "").replace("}", "")).strip()
         return (Span(text),) if text else ()
+    return _tidy(_spans(latex))
+
+
+@lru_cache(maxsize=4096)
+def _spans(latex: str) -> tuple[Span, ...]:
+    """The spans of ``latex``, white space not yet folded.
+
+    pylatexenc reads text a character at a time (a quarter of a millisecond for a title),
+    so text made of plain runs and brace groups is decoded a group at a time: the parser
+    would give the same spans, and the groups (``{\\TeX}``, ``{\\it ...}``) recur across
+    a bibliography, where this cache answers them.
+    """
+    parts = _top_level_parts(latex)
+    if parts is None:
+        return _parsed_spans(latex)
+    spans: list[Span] = []
+    for part in parts:
+        if part.startswith("{"):
+            spans += _spans(part[1:-1])
+        elif _LATEX_SPECIALS.search(part):  # a dash, tie or quote: only the parser knows
+            spans += _parsed_spans(part)
+        else:
+            spans.append(Span(part))
+    return tuple(spans)
+
+
+def _top_level_parts(latex: str) -> list[str] | None:
+    """``latex`` cut into the runs outside braces and the brace groups between them; None
+    when that would change its meaning (a command, math or comment outside the groups can
+    reach into them; verbatim text has its own braces) or gain nothing (no group)."""
+    if "$" in latex or "%" in latex or "verb" in latex:
+        return None
+    parts: list[str] = []
+    depth = start = 0
+    for match in _BRACE_OR_ESCAPE.finditer(latex):
+        brace = match.group()
+        if brace == "{":
+            if depth == 0:
+                parts.append(latex[start : match.start()])
+                start = match.start()
+            depth += 1
+        elif brace == "}":
+            depth -= 1
+            if depth < 0:
+                return None
+            if depth == 0:
+                parts.append(latex[start : match.end()])
+                start = match.end()
+        elif depth == 0:  # a command outside the groups
+            return None
+    if depth or start == 0:
+        return None
+    parts.append(latex[start:])
+    return parts
+
+
+def _parsed_spans(latex: str) -> tuple[Span, ...]:
+    """The spans of ``latex`` as pylatexenc's parser reads it, white space not yet folded."""
     text = _BARE_AMPERSAND.sub(r"\\&", latex)
     walker = LatexWalker(text, latex_context=_parser_context(), tolerant_parsing=True)
     nodes, _, _ = walker.get_latex_nodes()
-    return _tidy(_walk(nodes, ""))
+    return tuple(_walk(nodes, ""))
 
 
 def to_unicode(latex: str) -> str:

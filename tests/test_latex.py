@@ -1,0 +1,69 @@
+"""LaTeX decoding: text decoded a brace group at a time reads as the parser reads it whole."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from pylatexenc.macrospec import LatexContextDb
+
+from bibfolio.latex import _parsed_spans, _parser_context, _tidy, to_spans
+from bibfolio.model import Span
+
+# Pieces of field text as .bib files write them: words, groups, commands and their
+# arguments, style switches, accents, logos, math, ties, dashes, quotes, comments, escapes.
+PIECES = [
+    "A", "word", " ", "  ", "\n", "{", "}", "{}", "\\TeX", "\\LaTeX{}", "\\TeX\\ ", "\\it ",
+    "\\bf", "\\em ", "\\emph{", "\\textbf{", "\\\"o", "\\'{e}", "\\c c", "\\&", "&", "\\{",
+    "\\}", "\\\\", "\\", "~", "--", "---", "``", "''", "?`", "$", "$x^2$", "\\alpha", "%",
+    "\\url{http://a.b/c}", "\\href{http://a.b}{", "\\sys", "\\unknown{", "\\verb|{|",
+    "\\noopsort{a}", "\\mbox{", "\\slash", "\\#",
+]  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=14).map("".join))
+# Where the text cannot be cut at its groups: a comment, math, verbatim text, a command
+# outside the groups, an escaped brace, a trailing backslash.
+@example("{a % b} c")
+@example("{$x}$ {y}")
+@example("{\\verb|}|")
+@example("\\it {a} b")
+@example("{a \\} b} {c}")
+@example("{a}\\")
+def test_spans_equal_the_parsers_reading_of_the_whole_text(latex: str) -> None:
+    assert to_spans(latex) == _tidy(_parsed_spans(latex))
+
+
+@pytest.mark.parametrize(
+    "latex",
+    [
+        "{The DECUS {\\TeX} collection}",
+        "{Exercises for {\\sl\\TeX\\/{\\rm:} The Program}}",
+        "The {{\\bf {\\TeXLive} Guide}}, version 2",
+        "{On musical typesetting: Sonata for {\\TeX} and {\\MF},\n   Op. 2}",
+        "Advanced font features with {\\XeTeX}{\\Dash}the {\\sf\n   fontspec} package",
+        "{Towards {\\LaTeX} 2.10} -- a {\\em new} ``hope''",
+        "{a \\} b} {c}",
+        "{\\it Math into \\LaTeX}",
+    ],
+)
+def test_real_titles_read_as_the_parser_reads_them(latex: str) -> None:
+    assert to_spans(latex) == _tidy(_parsed_spans(latex))
+
+
+def test_groups_keep_their_styles_and_text() -> None:
+    assert to_spans("{The {\\it DECUS} {\\TeX} collection}") == (
+        Span("The "),
+        Span("DECUS", "em"),
+        Span(" TeX collection"),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="~-`'?!&a \\{", max_size=12))
+def test_specials_are_looked_up_as_pylatexenc_looks_them_up(text: str) -> None:
+    context = _parser_context()
+    for pos in range(len(text)):
+        expected = LatexContextDb.test_for_specials(context, text, pos)
+        assert context.test_for_specials(text, pos) is expected
