@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -111,3 +112,30 @@ def test_braces_cannot_reach_site_template_engines(
     text = render([bib], style="full", formats=(fmt,), fragment=True)[fmt]
     assert "{{" not in text and "{%" not in text
     assert "&#123;&#123; site.title &#125;&#125;" in text
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_long_lists_are_written_in_parts_exactly_as_in_one_piece(
+    fmt: str, write_bib: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The full style renders a list a few hundred entries at a time (one string of a whole
+    list of thousands costs memory several times its size): the page must be the same."""
+    papers = "".join(
+        f"@article{{p{n},\n  title = {{Paper {n}}},\n  author = {{Hopper, Grace and "
+        f"Lovelace, Ada}},\n  journal = {{J}},\n  year = {2000 + n % 20},\n}}\n"
+        for n in range(1201)
+    )
+    bib = write_bib(papers)
+    bundled = Path(__file__).parent.parent / "templates" / f"full.{fmt}"
+    in_parts = re.compile(r"\{% for part in group\.entries \| batch\(\d+\) %\}\{\{ (.*?) \}\}.*")
+    one_piece = in_parts.sub(
+        lambda m: "{{ " + m[1].replace("part", "group.entries") + " }}",
+        bundled.read_text(encoding="utf-8"),
+    )
+    assert one_piece != bundled.read_text(encoding="utf-8")
+    (tmp_path / "one").mkdir()
+    (tmp_path / "one" / f"full.{fmt}").write_text(one_piece, encoding="utf-8")
+    settings = {"style": "full", "formats": (fmt,), "owner": ("Ada Lovelace",)}
+    batched = render([bib], **settings)[fmt]
+    assert batched.count("Paper 1200") >= 1
+    assert batched == render([bib], templates=tmp_path / "one", **settings)[fmt]
