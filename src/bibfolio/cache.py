@@ -540,6 +540,28 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def collecting_new_cycles() -> Iterator[None]:
+    """Run the cyclic collector over the objects made from here on (when this process
+    freezes what it reads; else it stays as it is). Decoding LaTeX leaves reference cycles
+    behind (pylatexenc makes a class for each text it parses): with the collector paused,
+    they would stay to the end of the build, and once frozen with what was read, for good
+    (a tenth of the memory of a build of 10,000 TeX Live entries). What is older is frozen
+    first, so that the collector's rounds cost only what is new."""
+    if not _freeze_what_is_read:
+        yield
+        return
+    enabled = gc.isenabled()
+    gc.freeze()
+    gc.enable()
+    try:
+        yield
+    finally:
+        gc.collect(1)  # the cycles made since its last round (a millisecond)
+        if not enabled:
+            gc.disable()
+
+
 def _plain_data(data: bytes | memoryview) -> Any:
     """A value written with ``marshal``: plain data, never code. marshal is the fastest way to
     store and read it (``loads`` on bytes; ``load`` on a file is four times slower), and this

@@ -24,7 +24,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cache import EntryObjects, cyclic_gc_paused, entry_from_data, entry_to_data
+from .cache import (
+    EntryObjects,
+    collecting_new_cycles,
+    cyclic_gc_paused,
+    entry_from_data,
+    entry_to_data,
+)
 from .errors import BibfolioError, Diagnostic, Severity
 from .labels import is_preprint, paper_label
 from .latex import to_spans, to_unicode
@@ -405,8 +411,9 @@ class _Reader:
         decoded: dict[int, tuple[Entry, list[tuple[str, str]]]] = {}
 
         def decode_part(start: int, stop: int) -> list[tuple[Any, ...]]:
-            for index in missing[start:stop]:
-                decoded[index] = build_entry(records[index], self.owners, digests[index])
+            with collecting_new_cycles():
+                for index in missing[start:stop]:
+                    decoded[index] = build_entry(records[index], self.owners, digests[index])
             return [entry_to_data(*decoded[index]) for index in missing[start:stop]]
 
         for index, data in zip(
