@@ -162,12 +162,16 @@ class _Reader:
     cache: Cache | None = None
     jobs: int = 1
     macros: dict[str, str] = field(default_factory=lambda: dict(MONTH_MACROS))
-    # A hash of the @string definitions read so far, in order: it names ``macros``.
-    macros_key: str = ""
+    # ``macros`` named by a hash of the @string definitions read so far, in order (made
+    # anew by each definition, not for each of the many values that use a macro).
+    macro_state: MacroState = field(init=False)
     records: dict[str, Record] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Where each undefined macro was used: (name, index of its diagnostic).
     undefined_uses: list[tuple[str, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.macro_state = MacroState("", self.macros)
 
     def report(
         self, severity: Severity, code: str, message: str, path: Path, line: int | None
@@ -265,11 +269,12 @@ class _Reader:
     def define(self, name: str, value: str) -> None:
         """Define (or redefine) a macro, and name the new set of macros."""
         self.macros[name] = value
-        chain = "\0".join((self.macros_key, name, value))
-        self.macros_key = hashlib.blake2b(chain.encode(), digest_size=16).hexdigest()
+        chain = "\0".join((self.macro_state.key, name, value))
+        key = hashlib.blake2b(chain.encode(), digest_size=16).hexdigest()
+        self.macro_state = MacroState(key, self.macros)
 
     def value(self, raw: str, path: Path, line: int | None) -> str:
-        result = evaluate_in(raw, MacroState(self.macros_key, self.macros))
+        result = evaluate_in(raw, self.macro_state)
         for name in result.undefined:
             self.undefined_uses.append((name.lower(), len(self.diagnostics)))
             self.report(
@@ -628,6 +633,8 @@ def _year(text: str) -> int | None:
 def _starts_with_percent(chunk: str, index: int) -> bool:
     """Whether line ``index`` (from 0) of ``chunk`` starts with "%", blanks aside. Entries
     mostly start their chunk's first line; the lines before are skipped, never split."""
+    if "%" not in chunk:
+        return False
     start = 0
     for _ in range(index):
         start = chunk.find("\n", start) + 1
