@@ -19,8 +19,10 @@ from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
 Result = TypeVar("Result")
-# Below this many items, starting a worker costs more than it saves.
-MIN_PARALLEL_ITEMS = 1000
+# Each process gets at least this many items: below that, starting a worker costs about
+# what it saves (a forked worker costs milliseconds: 1,000 entries build 15% faster in two
+# processes, 500 about as fast).
+MIN_PARALLEL_ITEMS = 250
 
 
 def available_jobs() -> int:
