@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from click.testing import CliRunner
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pylatexenc.macrospec import LatexContextDb
 
+from bibfolio.cli import main
 from bibfolio.latex import _parsed_spans, _parser_context, _tidy, to_spans
 from bibfolio.model import Span
 
@@ -67,3 +71,28 @@ def test_specials_are_looked_up_as_pylatexenc_looks_them_up(text: str) -> None:
     for pos in range(len(text)):
         expected = LatexContextDb.test_for_specials(context, text, pos)
         assert context.test_for_specials(text, pos) is expected
+
+
+@pytest.mark.parametrize(
+    "latex",
+    ["\\href", "\\~\\href{x}", "\\footnote", "\\title", '\\"\\title', "$\\href$",
+     "$\\frac$", "\\frac", "\\url", "\\mbox", '\\"\\url'],
+)  # fmt: skip
+def test_a_command_without_its_arguments_is_shown_as_written(latex: str) -> None:
+    """pylatexenc fails on these (or shows "%s"): bibfolio shows the command instead."""
+    text = "".join(span.text for span in to_spans(latex))
+    assert "%s" not in text
+    assert latex.split("\\")[1].strip("$") in text
+
+
+def test_a_title_with_a_broken_command_builds(tmp_path: Path) -> None:
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@article{a, title = {A \\~\\href{x} with \\footnote and \\url},"
+        " author = {Lovelace, Ada}, journal = {J}, year = 2020}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["build", str(bib), "-s", "full", "-f", "html", "-o", "-"])
+    assert result.exit_code == 0, result.output
+    assert "\\href" in result.stdout
+    assert "Traceback" not in result.output and "WARNING" not in result.output

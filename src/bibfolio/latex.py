@@ -208,12 +208,12 @@ def _node_spans(node: LatexNode | None, style: str, following: LatexNode | None)
         return _walk(node.nodelist, style)
     if isinstance(node, LatexMathNode):
         # Readable for people who do not read TeX: \log -> log, \alpha -> α; ^ and _ stay.
-        return [Span(_math_decoder().node_to_text(node).strip(), "math")]
+        return [Span(_decoded(node, _math_decoder()).strip(), "math")]
     if isinstance(node, LatexCharsNode):
         return [Span(node.chars, style)]
     if isinstance(node, LatexMacroNode):
         return _macro_spans(node, style, following)
-    return [Span(_decoder().node_to_text(node), style)]
+    return [Span(_decoded(node, _decoder()), style)]
 
 
 def _macro_spans(node: LatexMacroNode, style: str, following: LatexNode | None) -> list[Span]:
@@ -236,7 +236,36 @@ def _macro_spans(node: LatexMacroNode, style: str, following: LatexNode | None) 
         if isinstance(following, LatexGroupNode) and following.nodelist:
             return []
         return [Span(f"\\{name}{node.macro_post_space}", style)]
-    return [Span(_decoder().node_to_text(node), style)]
+    return [Span(_decoded(node, _decoder()), style)]
+
+
+def _decoded(node: LatexNode, decoder: LatexNodes2Text) -> str:
+    """pylatexenc's text for ``node``, or the node as written when a command in it lacks
+    an argument: pylatexenc would show "%s" for it (``\\url`` alone), or fail (``\\href``
+    alone, ``\\footnote``), and a .bib file never makes bibfolio fail with a traceback."""
+    as_written: str = node.latex_verbatim()
+    if _lacks_argument(node):
+        return as_written
+    try:
+        text: str = decoder.node_to_text(node)
+    except Exception:  # a replacement that assumes what its arguments are
+        return as_written
+    return text
+
+
+def _lacks_argument(node: LatexNode | None) -> bool:
+    """Whether a command in ``node`` lacks one of the arguments it must have."""
+    if isinstance(node, LatexMacroNode):
+        spec = _parser_context().get_macro_spec(node.macroname)
+        argspec = getattr(spec.args_parser, "argspec", "") if spec is not None else ""
+        args = node.nodeargd.argnlist if node.nodeargd is not None else []
+        if any(
+            kind == "{" and (index >= len(args) or args[index] is None)
+            for index, kind in enumerate(argspec)
+        ):
+            return True
+        return any(_lacks_argument(arg) for arg in args)
+    return any(_lacks_argument(child) for child in getattr(node, "nodelist", None) or ())
 
 
 def _contents(node: LatexNode) -> list[LatexNode]:
