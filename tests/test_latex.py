@@ -50,6 +50,10 @@ def test_spans_equal_the_parsers_reading_of_the_whole_text(latex: str) -> None:
         "{Towards {\\LaTeX} 2.10} -- a {\\em new} ``hope''",
         "{a \\} b} {c}",
         "{\\it Math into \\LaTeX}",
+        "{\\TeX} for {\\VAX}\\slash {VMS}",
+        "{a} b \\sys{c} d {e}",
+        "{x}\\it y {z}",
+        "{x} \\href{http://a.b}{y} {z}",
     ],
 )
 def test_real_titles_read_as_the_parser_reads_them(latex: str) -> None:
