@@ -94,6 +94,18 @@ def bibtex_braced(text: str) -> str:
     )
 
 
+def balanced(latex: str) -> str:
+    """``latex`` with its braces balanced (a ``}`` that closes nothing dropped, the groups
+    left open closed at the end), so that it stays LaTeX inside a ``{...}`` value."""
+    kept, depth = [], 0
+    for char in latex:
+        if char == "}" and depth == 0:
+            continue
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        kept.append(char)
+    return "".join(kept) + "}" * depth
+
+
 def entry(title: str = "A Title", author: str = "Lovelace, Ada", **fields: str) -> str:
     """One valid @article; ``fields`` go in as they are (addresses are not LaTeX)."""
     extra = "".join(f"  {name} = {{{value}}},\n" for name, value in fields.items())
@@ -177,10 +189,20 @@ ODD_VALUES = [  # as written in a .bib: LaTeX left in, braces balanced
     "\\textless{}b\\textgreater{}", "Lovelace, Ada and {Babbage and Co}, Charles",
     "von Neumann, Jr, John", "{\\\"O}zg{\\\"u}r", "A and B and C",
 ]  # fmt: skip
-field_value = st.text(
-    alphabet=st.sampled_from("aZ ,.*-=;:/_&~\\'`\"^{}0123456789\n") | st.characters(codec="utf-8"),
-    max_size=30,
-).map(bibtex_braced) | st.sampled_from(ODD_VALUES)
+# LaTeX commands, with and without their arguments, as field text may hold them.
+LATEX_PIECES = [
+    "\\href", "\\href{x}", "\\url", "\\footnote", "\\title", "\\frac", "\\mbox", "\\~",
+    "\\'", "\\emph", "\\TeX", "\\it", "{", "}", "a", " ", "$", "\\verb|", "\\cite",
+]  # fmt: skip
+field_value = (
+    st.text(
+        alphabet=st.sampled_from("aZ ,.*-=;:/_&~\\'`\"^{}0123456789\n")
+        | st.characters(codec="utf-8"),
+        max_size=30,
+    ).map(bibtex_braced)
+    | st.sampled_from(ODD_VALUES)
+    | st.lists(st.sampled_from(LATEX_PIECES), max_size=6).map("".join).map(balanced)
+)
 
 
 @st.composite
