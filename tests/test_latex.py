@@ -100,3 +100,9 @@ def test_a_title_with_a_broken_command_builds(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "\\href" in result.stdout
     assert "Traceback" not in result.output and "WARNING" not in result.output
+
+
+def test_groups_nested_deeper_than_the_stack_lose_their_braces() -> None:
+    """Parsing recurses once a group: a hostile file nests a thousand (the text stays)."""
+    latex = "{" * 2000 + 'Caf\\"e' + "}" * 2000
+    assert to_spans(latex) == (Span('Caf\\"e'),)

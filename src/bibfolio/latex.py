@@ -118,9 +118,17 @@ def to_spans(latex: str) -> tuple[Span, ...]:
     """
     special = _LATEX_SPECIALS.search(latex)
     if not special or (_ONLY_BRACES.fullmatch(latex) and not _LIGATURES.search(latex)):
-        text = _WHITESPACE.sub(" ", latex.replace("{", "").replace("}", "")).strip()
-        return (Span(text),) if text else ()
-    return _tidy(_spans(latex))
+        return _without_braces(latex)
+    try:
+        return _tidy(_spans(latex))
+    except RecursionError:  # groups nested deeper than Python's stack: only a hostile file
+        return _without_braces(latex)
+
+
+def _without_braces(latex: str) -> tuple[Span, ...]:
+    """``latex`` as text without its braces, white space folded."""
+    text = _WHITESPACE.sub(" ", latex.replace("{", "").replace("}", "")).strip()
+    return (Span(text),) if text else ()
 
 
 @lru_cache(maxsize=4096)
@@ -243,14 +251,14 @@ def _decoded(node: LatexNode, decoder: LatexNodes2Text) -> str:
     """pylatexenc's text for ``node``, or the node as written when a command in it lacks
     an argument: pylatexenc would show "%s" for it (``\\url`` alone), or fail (``\\href``
     alone, ``\\footnote``), and a .bib file never makes bibfolio fail with a traceback."""
+    if not _lacks_argument(node):
+        try:
+            text: str = decoder.node_to_text(node)
+            return text
+        except Exception:  # a replacement that assumes what its arguments are
+            pass
     as_written: str = node.latex_verbatim()
-    if _lacks_argument(node):
-        return as_written
-    try:
-        text: str = decoder.node_to_text(node)
-    except Exception:  # a replacement that assumes what its arguments are
-        return as_written
-    return text
+    return as_written
 
 
 def _lacks_argument(node: LatexNode | None) -> bool:
