@@ -106,3 +106,20 @@ def test_groups_nested_deeper_than_the_stack_lose_their_braces() -> None:
     """Parsing recurses once a group: a hostile file nests a thousand (the text stays)."""
     latex = "{" * 2000 + 'Caf\\"e' + "}" * 2000
     assert to_spans(latex) == (Span('Caf\\"e'),)
+
+
+# Pieces of broken LaTeX: commands without their arguments, environments never closed.
+BROKEN = [
+    *PIECES,
+    "\\verb", "\\begin{", "\\end{", "\\(", "\\]", "$$", "\\item", "\\par", "\\\n",
+    "\\newcommand", "\\def", "\\frac{", "^{", "_{", "\\sqrt[", "\\left(", "\\mathrm{",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(BROKEN), max_size=12).map("".join) | st.text(max_size=30))
+@example("x \\verb")  # pylatexenc's parser fails on it
+def test_any_text_decodes_without_failing(latex: str) -> None:
+    text = "".join(span.text for span in to_spans(latex))
+    if latex.endswith("\\verb"):
+        assert text.endswith("\\verb")

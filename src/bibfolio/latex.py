@@ -188,7 +188,10 @@ def _parsed_spans(latex: str) -> tuple[Span, ...]:
     """The spans of ``latex`` as pylatexenc's parser reads it, white space not yet folded."""
     text = _BARE_AMPERSAND.sub(r"\\&", latex)
     walker = LatexWalker(text, latex_context=_parser_context(), tolerant_parsing=True)
-    nodes, _, _ = walker.get_latex_nodes()
+    try:
+        nodes, _, _ = walker.get_latex_nodes()
+    except Exception:  # the parser fails on some broken text (``\\verb`` at its very end)
+        return (Span(latex.replace("{", "").replace("}", "")),)
     return tuple(_walk(nodes, ""))
 
 
