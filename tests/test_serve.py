@@ -607,3 +607,44 @@ def test_importing_the_commands_loads_no_server_watcher_parser_or_settings() -> 
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=DEADLINE
     )
     assert output.stdout.strip() == "[]"
+
+
+MACRO_BIB = """@string{venue = "Symposium on Engines"}
+@inproceedings{a, title = {First}, author = {Lovelace, Ada}, booktitle = venue, year = 1843}
+@inproceedings{b, title = {Second}, author = {Lovelace, Ada}, booktitle = venue # " II",
+  year = 1844}
+@misc{c, title = {Third}, author = {Lovelace, Ada}, howpublished = nowhere, year = 1845}
+"""
+
+
+def test_rebuilds_evaluate_again_only_what_an_edit_or_its_macros_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """serve keeps the fields of entries that use macros, by chunk and macros: an edit of one
+    entry evaluates only it, a changed @string every entry again, and an undefined macro is
+    reported on every rebuild."""
+    bib = tmp_path / "refs.bib"
+    bib.write_text(MACRO_BIB, encoding="utf-8")
+    live = LivePage([bib], options=ADA)
+    assert isinstance(live.rebuild(), Built)
+    evaluated: list[str] = []
+    evaluate = load._Reader.evaluate
+
+    def counting(self: load._Reader, fields: tuple[Any, ...], *args: Any) -> Any:
+        evaluated.append(str(fields[fields.index("title") + 1]))
+        return evaluate(self, fields, *args)
+
+    monkeypatch.setattr(load._Reader, "evaluate", counting)
+    for old, new, expected in [
+        ("{Second}", "{Second, edited}", ["Second, edited", "Third"]),
+        ('"Symposium on Engines"', '"Congress of Engines"', ["First", "Second, edited", "Third"]),
+        ("II", "III", ["Second, edited", "Third"]),
+    ]:
+        evaluated.clear()
+        edit(bib, old, new)
+        rebuild = live.rebuild()
+        assert isinstance(rebuild, Built)
+        assert sorted(evaluated) == expected  # "Third" uses the undefined "nowhere"
+        assert any("nowhere" in line for line in rebuild_lines(rebuild))
+        assert rebuild.documents == LivePage([bib], options=ADA).rebuild().documents
+    assert "Congress of Engines III" in rebuild.documents["html"].decode()

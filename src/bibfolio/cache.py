@@ -150,6 +150,10 @@ class Cache:
     # between builds (``serve`` sets it to a dict): the next build takes them as they are.
     # Never written; None keeps none (a single build gains nothing from them).
     objects: EntryObjects | None = None
+    # Likewise the last build's fields of the entries whose values use macros, evaluated,
+    # by (chunk item, macros): (the entry's source, its fields). Evaluating them is most of
+    # reading a file like TeX Live's, where every entry uses a macro.
+    evaluated: dict[tuple[str, str], tuple[str, dict[str, str]]] | None = None
 
     @classmethod
     def for_files(cls, bib_paths: Sequence[Path], directory: Path | None = None) -> Cache:

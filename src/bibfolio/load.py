@@ -169,6 +169,8 @@ class _Reader:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Where each undefined macro was used: (name, index of its diagnostic).
     undefined_uses: list[tuple[str, int]] = field(default_factory=list)
+    # This build's evaluated fields, for a cache that lives on (see ``Cache.evaluated``).
+    evaluated: dict[tuple[str, str], tuple[str, dict[str, str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.macro_state = MacroState("", self.macros)
@@ -328,6 +330,29 @@ class _Reader:
         if isinstance(written_fields, dict):  # evaluated when parsed: no value uses a macro
             self.records[key] = Record(key, entry_type.lower(), written_fields, path, line, source)
             return
+        memo = self.cache.evaluated if self.cache is not None and source else None
+        memo_key = (source, self.macro_state.key)
+        found = memo.get(memo_key) if memo is not None else None
+        if found is None:
+            reported = len(self.diagnostics)
+            found = self.evaluate(written_fields, first_line, path, line, source)
+            if len(self.diagnostics) > reported:  # an undefined macro: report it every time
+                memo = None
+        if memo is not None:
+            self.evaluated[memo_key] = found
+        source, fields = found
+        self.records[key] = Record(key, entry_type.lower(), fields, path, line, source)
+
+    def evaluate(
+        self,
+        written_fields: tuple[str | int | None, ...],
+        first_line: int,
+        path: Path,
+        line: int | None,
+        source: str,
+    ) -> tuple[str, dict[str, str]]:
+        """An entry's fields as written (name, text or None, value, line, ...) evaluated
+        with the macros defined so far, and its source named by what they gave."""
         fields: dict[str, str] = {}
         evaluated: list[str] = []
         each: Iterator[Any] = iter(written_fields)
@@ -342,7 +367,7 @@ class _Reader:
         # defined before it: a @string added above changes no entry that does not use it).
         if source:
             source = f"{source}@{_texts_digest(tuple(evaluated))}"
-        self.records[key] = Record(key, entry_type.lower(), fields, path, line, source)
+        return source, fields
 
     def explain_late_macros(self) -> None:
         """An "undefined" macro that a later @string defines was used too early: say so."""
@@ -562,6 +587,8 @@ def load(
         reader.explain_late_macros()
         reader.inherit()
         entries = reader.entries()
+    if cache is not None and cache.evaluated is not None:  # kept anew, as ``objects`` are
+        cache.evaluated = reader.evaluated
     return Bibliography(tuple(entries), tuple(reader.records.values()), tuple(reader.diagnostics))
 
 

@@ -153,6 +153,7 @@ class LivePage:
         # Kept between rebuilds, trimmed to what the last one used.
         self._cache = Cache.for_files(self.bib_files) if keep_cache else Cache()
         self._cache.objects = {}  # and the entries themselves
+        self._cache.evaluated = {}  # and their fields evaluated
         self._lock = threading.Lock()
 
     def rebuild(self) -> Rebuild:
