@@ -330,6 +330,7 @@ class _Reader:
         if isinstance(written_fields, dict):  # evaluated when parsed: no value uses a macro
             self.records[key] = Record(key, entry_type.lower(), written_fields, path, line, source)
             return
+        # serve keeps what evaluating gave, by chunk item and macros (``Cache.evaluated``).
         memo = self.cache.evaluated if self.cache is not None and source else None
         memo_key = (source, self.macro_state.key)
         found = memo.get(memo_key) if memo is not None else None
