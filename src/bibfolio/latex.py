@@ -127,8 +127,12 @@ def to_spans(latex: str) -> tuple[Span, ...]:
 
 def _without_braces(latex: str) -> tuple[Span, ...]:
     """``latex`` as text without its braces, white space folded."""
-    text = _WHITESPACE.sub(" ", latex.replace("{", "").replace("}", "")).strip()
+    text = _WHITESPACE.sub(" ", _unbraced(latex)).strip()
     return (Span(text),) if text else ()
+
+
+def _unbraced(latex: str) -> str:
+    return latex.replace("{", "").replace("}", "")
 
 
 @lru_cache(maxsize=4096)
@@ -191,7 +195,7 @@ def _parsed_spans(latex: str) -> tuple[Span, ...]:
     try:
         nodes, _, _ = walker.get_latex_nodes()
     except Exception:  # the parser fails on some broken text (``\\verb`` at its very end)
-        return (Span(latex.replace("{", "").replace("}", "")),)
+        return (Span(_unbraced(latex)),)
     return tuple(_walk(nodes, ""))
 
 
