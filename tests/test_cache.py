@@ -92,6 +92,8 @@ PIECES = st.sampled_from(
         "{\n",
         "title = {x},\n",
         "@@article{g,}\n",
+        "@misc{h, note = {x \\\\\n y}}\n",
+        "@misc{i,\n  note = {x \\\\\n y} # v,\n  year = w}\n",
         "\n",
     ]
 )
@@ -522,6 +524,22 @@ def test_line_numbers_follow_edits_above_a_cached_entry(runner: CliRunner, tmp_p
     assert f"{bib}:1:" in runner.invoke(main, ["check", str(bib)]).output
     bib.write_text("\n\n" + text, encoding="utf-8")
     assert f"{bib}:3:" in runner.invoke(main, ["check", str(bib)]).output
+
+
+def test_editing_an_entry_with_a_latex_line_break_keeps_the_next_one(
+    runner: CliRunner, tmp_path: Path, cache_home: Path
+) -> None:
+    """A value with a line ending in ``\\\\`` once put the next entry into its chunk (by
+    bibtexparser's line count, a line short): editing the first then lost the second."""
+    bib = tmp_path / "refs.bib"
+    second = "@misc{b,\n  title = {B},\n  author = {Ada Lovelace},\n  year = 1843,\n}\n"
+    first = "@misc{a,\n  title = {%s},\n  author = {Ada Lovelace},\n  note = {x \\\\\n y},\n}\n"
+    bib.write_text(first % "A" + "\n" + second, encoding="utf-8")
+    build(runner, bib, tmp_path / "before")
+    bib.write_text(first % "A, edited" + "\n" + second, encoding="utf-8")
+    assert "2 entries" in build(runner, bib, tmp_path / "cached")
+    build(runner, bib, tmp_path / "uncached", "--no-cache")
+    assert outputs(tmp_path / "cached") == outputs(tmp_path / "uncached")
 
 
 def test_no_cache_writes_nothing_and_a_bad_cache_file_is_ignored(

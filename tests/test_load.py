@@ -79,6 +79,20 @@ def test_unclosed_brace_is_an_error_at_the_entry_line() -> None:
     assert [e.key for e in bibliography.entries] == ["fine", "after"]
 
 
+def test_lines_stay_true_after_a_line_ending_in_a_backslash(write_bib: BibWriter) -> None:
+    """bibtexparser does not count a line break right after a backslash (LaTeX's ``\\`` at
+    the end of a line): every later block and field would be reported a line too early."""
+    path = write_bib(
+        "@misc{a,\n  title = {A},\n  note = {one \\\\\n  two \\\\\n  three},\n}\n\n"
+        "@misc{b,\n  title = {B},\n  note = {x \\\\\n  y},\n  howpublished = nosuch,\n"
+        "  year = {20x},\n}\n"
+    )
+    bibliography = load([path])
+    assert [(e.key, e.line) for e in bibliography.entries] == [("a", 1), ("b", 8)]
+    lines = {d.code: d.line for d in bibliography.diagnostics}
+    assert lines == {"undefined-macro": 12, "bad-year": 8}
+
+
 def test_duplicate_keys_across_files(write_bib: BibWriter) -> None:
     one = write_bib("@article{same, title={One}, year=2020}\n", name="one.bib")
     two = write_bib("\n@article{same, title={Two}, year=2021}\n", name="two.bib")

@@ -697,20 +697,40 @@ def parse_chunks(chunks: Sequence[str]) -> list[tuple[Item, ...]]:
     # bibtexparser loads here: a build whose chunks are all cached never needs it.
     from bibtexparser.entrypoint import parse_string
 
-    for block in parse_string("\n".join(chunks), parse_stack=[]).blocks:
-        index = bisect.bisect_right(starts, block.start_line or 0) - 1
-        item = _item(block, starts[index])
+    text = "\n".join(chunks)
+    blocks = parse_string(text, parse_stack=[]).blocks
+    for block, line in zip(blocks, _block_lines(text, blocks), strict=True):
+        index = bisect.bisect_right(starts, line) - 1
+        item = _item(block, line - starts[index])
         if item is not None:
             items[index].append(item)
     return [tuple(chunk_items) for chunk_items in items]
 
 
-def _item(block: bib.Block, base: int) -> Item | None:
-    """A block in plain data (see ``Item``), lines counted from ``base``."""
-    from bibtexparser import model as bib
+def _block_lines(text: str, blocks: Sequence[bib.Block]) -> list[int]:
+    """Each block's first line (from 0) in ``text``, found where its text is.
 
-    def line(item: bib.Block | bib.Field) -> int | None:
-        return None if item.start_line is None else item.start_line - base
+    bibtexparser counts a line break only when no backslash comes right before it, so after
+    a line ending in LaTeX's ``\\`` it places every later block a line too early (and in a
+    run of chunks, into the chunk before its own)."""
+    lines = []
+    position = line = 0  # where the last block ended, and its line
+    for block in blocks:
+        raw = block.raw or ""
+        found = text.find(raw, position) if raw else -1
+        if found < 0:  # not expected: where the last block ended
+            lines.append(line)
+            continue
+        line += text.count("\n", position, found)
+        lines.append(line)
+        line += raw.count("\n")
+        position = found + len(raw)
+    return lines
+
+
+def _item(block: bib.Block, line: int) -> Item | None:
+    """A block in plain data (see ``Item``), starting at ``line`` of its chunk."""
+    from bibtexparser import model as bib
 
     repeated: tuple[str, ...] = ()
     if isinstance(block, bib.DuplicateFieldKeyBlock) and block.ignore_error_block:
@@ -726,21 +746,42 @@ def _item(block: bib.Block, base: int) -> Item | None:
         texts = [literal(f.value) for f in block.fields]
         fields: dict[str, str] | tuple[Any, ...] | None = _evaluated(names, texts)
         if fields is None:  # a value uses a macro: keep how each was written, and where
+            offsets = _field_offsets(block)
             fields = tuple(
                 part
-                for name, text, f in zip(names, texts, block.fields, strict=True)
-                for part in (name, text, None if text is not None else f.value, line(f))
+                for name, text, f, offset in zip(names, texts, block.fields, offsets, strict=True)
+                for part in (name, text, None if text is not None else f.value, line + offset)
             )
-        return ("entry", sys.intern(block.entry_type), block.key, fields, line(block), repeated)
+        return ("entry", sys.intern(block.entry_type), block.key, fields, line, repeated)
     if isinstance(block, bib.String):
-        return ("string", block.key, block.value, line(block))
+        return ("string", block.key, block.value, line)
     if isinstance(block, bib.ParsingFailedBlock):
-        return ("failed", "syntax-error", _failure_message(block), line(block))
+        return ("failed", "syntax-error", _failure_message(block), line)
     if isinstance(block, bib.ExplicitComment):
-        return ("explicit", block.raw or "", line(block))
+        return ("explicit", block.raw or "", line)
     if isinstance(block, bib.ImplicitComment):
-        return ("implicit", block.raw or "", line(block))
+        return ("implicit", block.raw or "", line)
     return None
+
+
+def _field_offsets(entry: bib.Entry) -> list[int]:
+    """How many lines below the entry's first line each field's ``=`` is (where bibtexparser
+    says a field starts), counted in its text: see ``_block_lines`` for why."""
+    counted = [(f.start_line or 0) - (entry.start_line or 0) for f in entry.fields]
+    raw = entry.raw or ""
+    if "\\\n" not in raw:
+        return counted  # nothing that count missed
+    offsets: list[int] = []
+    position = raw.find(",") + 1  # after the entry's key
+    for f in entry.fields:
+        key = raw.find(f.key, position)
+        equals = raw.find("=", key + len(f.key)) if key >= 0 else -1
+        value = raw.find(f.value, equals) if equals >= 0 else -1
+        if value < 0:  # not expected: the rest as bibtexparser counted
+            return [*offsets, *counted[len(offsets) :]]
+        offsets.append(raw.count("\n", 0, equals))
+        position = value + len(f.value)
+    return offsets
 
 
 def _evaluated(names: Sequence[str], texts: Sequence[str | None]) -> dict[str, str] | None:
