@@ -30,6 +30,7 @@ from bibfolio.cache import (
 from bibfolio.cli import main
 from bibfolio.config import Config
 from bibfolio.load import parse_chunks, split_chunks
+from bibfolio.macros import evaluate
 from bibfolio.model import Entry, Kind, Link, Person, Span
 from bibfolio.names import split_names
 from bibfolio.render import Renderer
@@ -41,7 +42,7 @@ SAMPLES = [path for path in SAMPLES if path.name != "latin1.bib"]
 OWNER = ("--owner", "Ada Lovelace")
 
 
-def whole_items(text: str) -> list[tuple[object, ...]]:
+def whole_items(text: str) -> list[tuple[Any, ...]]:
     """The items of a text parsed in one piece, with lines counted from its start."""
     (items,) = parse_chunks([text])
     return list(items)
@@ -94,6 +95,7 @@ PIECES = st.sampled_from(
         "@@article{g,}\n",
         "@misc{h, note = {x \\\\\n y}}\n",
         "@misc{i,\n  note = {x \\\\\n y} # v,\n  year = w}\n",
+        '@misc{j, note = "{a "b" c, d}" # "e{"}f", year = 1}\n',
         "\n",
     ]
 )
@@ -104,6 +106,45 @@ PIECES = st.sampled_from(
 def test_chunked_parsing_agrees_with_whole_file_parsing(pieces: list[str]) -> None:
     text = "".join(pieces)
     assert chunked_items(text) == whole_items(text)
+
+
+def _braced_text(draw: st.DrawFn, depth: int = 0) -> str:
+    """Text with balanced braces, where double quotes appear only inside braces."""
+    plain = st.sampled_from(["a", " ", ",", "=", "#", "\n", "\\x", "{}"])
+    parts = draw(st.lists(plain, max_size=6))
+    if depth < 3 and draw(st.booleans()):
+        inner = draw(st.lists(st.sampled_from(['"', "b", ",", " ", "}{"]), max_size=6))
+        parts.append("{" + "".join(inner) + _braced_text(draw, depth + 1) + "}")
+    return "".join(draw(st.permutations(parts)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_a_quoted_value_reads_as_the_same_value_in_braces(data: st.DataObject) -> None:
+    """BibTeX reads ``"text"`` and ``{text}`` alike when the braces in ``text`` balance;
+    bibtexparser needs help when a ``"`` is inside them (see ``load._braced_quotes``)."""
+    text = data.draw(st.composite(_braced_text)())
+    before, after = "@misc{k, title = {T}, note = ", ", year = 2000}\n@misc{next, title = {N}}\n"
+    quoted = evaluated(whole_items(f'{before}"{text}"{after}'))
+    assert quoted == evaluated(whole_items(f"{before}{{{text}}}{after}"))
+    assert [key for key, _, _ in quoted] == ["k", "next"]
+
+
+def evaluated(items: list[tuple[Any, ...]]) -> list[tuple[str, dict[str, str], int]]:
+    """Each entry item's key, evaluated fields and line."""
+    entries = []
+    for item in items:
+        if item[0] != "entry":
+            continue
+        fields = item[3]
+        if not isinstance(fields, dict):  # flat: name, text, value, line of each field
+            names, texts, values = fields[0::4], fields[1::4], fields[2::4]
+            fields = {
+                name: text if text is not None else evaluate(value, {}).text
+                for name, text, value in zip(names, texts, values, strict=True)
+            }
+        entries.append((item[2], fields, item[4]))
+    return entries
 
 
 @settings(max_examples=500, deadline=None)

@@ -93,6 +93,23 @@ def test_lines_stay_true_after_a_line_ending_in_a_backslash(write_bib: BibWriter
     assert lines == {"undefined-macro": 12, "bad-year": 8}
 
 
+def test_a_quoted_value_may_hold_quotes_inside_braces(write_bib: BibWriter) -> None:
+    """BibTeX ends a quoted value at a ``"`` outside braces only; bibtexparser alone cut this
+    note short (losing the year after it) and could not read the remark at all (both as in
+    TeX Live's texbook2.bib)."""
+    path = write_bib(
+        '@book{a,\n  title = "Comments on {"}Filenames{"}",\n'
+        '  note = "{x "y" z "w}",\n  year = 2000,\n}\n\n'
+        '@book{b,\n  title = "T",\n  remark = "{Die "optionalen" Kapitel aus "the Art of\n'
+        '    Computer Programming, Band 3". Themen: Rechnen, Operatoren}.",\n  year = 1982,\n}\n'
+    )
+    bibliography = load([path])
+    assert bibliography.diagnostics == ()
+    a, b = bibliography.entries
+    assert (a.title, a.year, a.line) == ('Comments on "Filenames"', 2000, 1)
+    assert (b.title, b.year, b.line) == ("T", 1982, 7)
+
+
 def test_duplicate_keys_across_files(write_bib: BibWriter) -> None:
     one = write_bib("@article{same, title={One}, year=2020}\n", name="one.bib")
     two = write_bib("\n@article{same, title={Two}, year=2021}\n", name="two.bib")

@@ -105,6 +105,13 @@ _ENTRY_START = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s{}()]*)")
 # two of them parses the same on its own as inside the whole file.
 _CHUNK_BOUNDARY = re.compile(r"\n(?=[ \t]*@\w*[ \t]*[{(])")
 _PERCENT_LINE = re.compile(r"[^\S\n]*%")
+# The block a chunk starts with (see ``_braced_quotes``), and the marks that matter inside it
+# (bibtexparser takes none after a backslash for one, nor do we).
+_BLOCK_HEAD = re.compile(r"[ \t]*@[ \t]*(\w+)[ \t]*([{(])")
+_BLOCK_MARKS = re.compile(r'(?<!\\)[{}()"]')
+# A double quote inside braces (after up to two levels of groups within them), not counting
+# the ``\"`` of an accent: a block with one may need ``_braced_quotes``.
+_QUOTE_IN_BRACES = re.compile(r'\{(?:[^{}"]|(?<=\\)"|\{(?:[^{}"]|(?<=\\)"|\{[^{}]*\})*\})*(?<!\\)"')
 
 _TITLE_WORDS = re.compile(r"[^\W_]+")
 _ARXIV_VERSION = re.compile(r"v\d+$")
@@ -697,7 +704,7 @@ def parse_chunks(chunks: Sequence[str]) -> list[tuple[Item, ...]]:
     # bibtexparser loads here: a build whose chunks are all cached never needs it.
     from bibtexparser.entrypoint import parse_string
 
-    text = "\n".join(chunks)
+    text = "\n".join(map(_braced_quotes, chunks))
     blocks = parse_string(text, parse_stack=[]).blocks
     for block, line in zip(blocks, _block_lines(text, blocks), strict=True):
         index = bisect.bisect_right(starts, line) - 1
@@ -705,6 +712,56 @@ def parse_chunks(chunks: Sequence[str]) -> list[tuple[Item, ...]]:
         if item is not None:
             items[index].append(item)
     return [tuple(chunk_items) for chunk_items in items]
+
+
+def _braced_quotes(chunk: str) -> str:
+    """The chunk with each quoted value of its block that holds a ``"`` inside braces written
+    in braces instead (``"a {"b"} c"`` as ``{a {"b"} c}``): the same text to BibTeX, and the
+    same length, so every line stays where it was.
+
+    BibTeX ends a quoted value at the first ``"`` outside braces; bibtexparser 2.1 at any
+    ``"`` but ``{"}`` (python-bibtexparser issue #487), so it would cut such a value short
+    and read the rest of it as more fields, or fail (as on a remark in TeX Live's
+    texbook2.bib)."""
+    if '"' not in chunk:
+        return chunk
+    return "\n".join(map(_block_with_braced_quotes, _CHUNK_BOUNDARY.split(chunk)))
+
+
+def _block_with_braced_quotes(chunk: str) -> str:
+    """``_braced_quotes`` for the block at the start of a chunk (a chunk holds one at most)."""
+    head = _BLOCK_HEAD.match(chunk)
+    if (
+        head is None
+        or head.group(1).lower() in ("comment", "preamble")
+        or not _QUOTE_IN_BRACES.search(chunk, head.end())
+    ):
+        return chunk
+    closing = "}" if head.group(2) == "{" else ")"
+    chars = list(chunk)
+    depth = 0  # braces open in the block's body
+    opened = -1  # where the quoted value being read opened, if one is
+    quote_in_braces = False
+    for mark in _BLOCK_MARKS.finditer(chunk, head.end()):
+        char = mark.group()
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                break  # the block's end, or a stray "}" (in a quoted value: leave the rest)
+            depth -= 1
+        elif char == '"':
+            if depth > 0:
+                quote_in_braces = quote_in_braces or opened >= 0
+            elif opened < 0:
+                opened, quote_in_braces = mark.start(), False
+            else:
+                if quote_in_braces:
+                    chars[opened], chars[mark.start()] = "{", "}"
+                opened = -1
+        elif char == closing and depth == 0 and opened < 0:
+            break  # the ")" ending a block opened with "("
+    return "".join(chars)
 
 
 def _block_lines(text: str, blocks: Sequence[bib.Block]) -> list[int]:
