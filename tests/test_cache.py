@@ -43,9 +43,15 @@ OWNER = ("--owner", "Ada Lovelace")
 
 
 def whole_items(text: str) -> list[tuple[Any, ...]]:
-    """The items of a text parsed in one piece, with lines counted from its start."""
-    (items,) = parse_chunks([text])
-    return list(items)
+    """The items of a text's chunks parsed in one run (as a build parses the chunks it has
+    not cached), lines moved back to the whole text."""
+    chunks = split_chunks(text)
+    parsed = parse_chunks([chunk for _, chunk in chunks])
+    return [
+        _shift(item, first_line)
+        for (first_line, _), items in zip(chunks, parsed, strict=True)
+        for item in items
+    ]
 
 
 def chunked_items(text: str) -> list[tuple[object, ...]]:

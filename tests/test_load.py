@@ -6,9 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bibfolio.errors import BibfolioError, Severity
-from bibfolio.load import load
+from bibfolio.load import _after_value, load
 from bibfolio.model import Kind
 
 BibWriter = Callable[..., Path]
@@ -108,6 +110,67 @@ def test_a_quoted_value_may_hold_quotes_inside_braces(write_bib: BibWriter) -> N
     a, b = bibliography.entries
     assert (a.title, a.year, a.line) == ('Comments on "Filenames"', 2000, 1)
     assert (b.title, b.year, b.line) == ("T", 1982, 7)
+
+
+@pytest.mark.parametrize(
+    ("value", "after"),
+    [
+        ("{Lovelace, Ada}", "year = 1843"),
+        ("{Lovelace, Ada}", "year = {1843}"),
+        ('"Lovelace, Ada"', 'year = "1843"'),
+        ("lovelace", "year = 1843"),
+    ],
+)
+def test_a_missing_comma_is_an_error_where_the_next_field_starts(
+    write_bib: BibWriter, value: str, after: str
+) -> None:
+    """bibtexparser reads on to the next comma, so the value would swallow the next field
+    (an author "Lovelace, Ada year = 184"); BibTeX stops there with an error, as we do."""
+    path = write_bib(
+        "@string{lovelace = {Lovelace, Ada}}\n"
+        f"@misc{{a,\n  title = {{T}},\n  author = {value}\n  {after},\n}}\n"
+        "@misc{b, title = {B}, url = {https://example.org/?a=1&b=2}}\n"
+    )
+    bibliography = load([path])
+    (error,) = bibliography.errors
+    assert error.line == 5
+    assert "@misc{a" in error.message and '"," missing' in error.message
+    assert f"{after}" in error.message and '"author"' in error.message
+    (entry,) = bibliography.entries
+    assert entry.url == "https://example.org/?a=1&b=2"
+
+
+@st.composite
+def balanced(draw: st.DrawFn, quotes: bool = True, depth: int = 0) -> str:
+    """Text whose braces balance (double quotes only inside braces unless ``quotes``)."""
+    plain = st.sampled_from(["a", " ", ",", "=", "#", "\n", "\\x", "%", "(", "'"])
+    parts = draw(st.lists(plain | st.just('"') if quotes else plain, max_size=5))
+    if depth < 3 and draw(st.booleans()):
+        parts.append("{" + draw(balanced(True, depth + 1)) + "}")
+    return "".join(draw(st.permutations(parts)))
+
+
+value_part = (
+    balanced().map(lambda text: "{" + text + "}")
+    | balanced(quotes=False).map(lambda text: f'"{text}"')
+    | st.sampled_from(["2024", "jan", "j-TUGboat", "pub-AW:adr"])
+)
+
+
+@given(st.lists(value_part, min_size=1, max_size=3), st.sampled_from([" # ", "#", "\n  #  "]))
+def test_a_well_formed_value_has_nothing_after_it(parts: list[str], joint: str) -> None:
+    value = joint.join(parts)
+    assert _after_value(value) is None
+    assert _after_value(f"{value}\n  year = 2000") == len(value) + 3
+
+
+def test_a_block_that_cannot_be_read_is_reported_where_reading_stopped(
+    write_bib: BibWriter,
+) -> None:
+    path = write_bib("@misc{a,\n  title = {T},\n  author {Ada},\n  year = 1843,\n}\n")
+    (error,) = load([path]).errors
+    assert error.line == 3
+    assert "@misc{a" in error.message
 
 
 def test_duplicate_keys_across_files(write_bib: BibWriter) -> None:
