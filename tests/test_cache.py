@@ -102,6 +102,7 @@ PIECES = st.sampled_from(
         "@misc{h, note = {x \\\\\n y}}\n",
         "@misc{i,\n  note = {x \\\\\n y} # v,\n  year = w}\n",
         '@misc{j, note = "{a "b" c, d}" # "e{"}f", year = 1}\n',
+        "@misc{k,\n  % c, d\n  title = {x%y}, % z\n}\n",
         "\n",
     ]
 )
@@ -128,7 +129,7 @@ def _braced_text(draw: st.DrawFn, depth: int = 0) -> str:
 @given(st.data())
 def test_a_quoted_value_reads_as_the_same_value_in_braces(data: st.DataObject) -> None:
     """BibTeX reads ``"text"`` and ``{text}`` alike when the braces in ``text`` balance;
-    bibtexparser needs help when a ``"`` is inside them (see ``load._braced_quotes``)."""
+    bibtexparser needs help when a ``"`` is inside them (see ``load._readable``)."""
     text = data.draw(st.composite(_braced_text)())
     before, after = "@misc{k, title = {T}, note = ", ", year = 2000}\n@misc{next, title = {N}}\n"
     quoted = evaluated(whole_items(f'{before}"{text}"{after}'))

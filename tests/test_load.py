@@ -140,6 +140,27 @@ def test_a_missing_comma_is_an_error_where_the_next_field_starts(
     assert entry.url == "https://example.org/?a=1&b=2"
 
 
+def test_a_percent_comment_inside_an_entry_is_skipped_as_biber_does(
+    write_bib: BibWriter,
+) -> None:
+    """biber reads "%" outside values as a comment to the end of the line; BibTeX has no
+    comments and fails, so each is a warning. bibtexparser alone read "%volume" as a field
+    and a comment without "=" as part of the next field's name."""
+    path = write_bib(
+        "@article{a,\n  title = {50\\% of {\\%} it},\n  author = {Ada Lovelace},\n"
+        "  % from DBLP, checked\n  journal = {J},\n  year = 2000, % the year\n"
+        "  %volume = {7},\n  url = {http://x.org/a%20b},\n}\n"
+    )
+    bibliography = load([path])
+    (entry,) = bibliography.entries
+    assert (entry.title, entry.venue, entry.year) == ("50% of % it", "J", 2000)
+    assert entry.url == "http://x.org/a%20b"
+    assert "volume" not in entry.bibtex and "the year" not in entry.bibtex
+    warnings = [(d.line, d.code) for d in bibliography.diagnostics]
+    assert warnings == [(4, "comment-in-entry"), (6, "comment-in-entry"), (7, "comment-in-entry")]
+    assert "biber" in bibliography.diagnostics[0].message
+
+
 @st.composite
 def balanced(draw: st.DrawFn, quotes: bool = True, depth: int = 0) -> str:
     """Text whose braces balance (double quotes only inside braces unless ``quotes``)."""

@@ -105,12 +105,12 @@ _ENTRY_START = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s{}()]*)")
 # two of them parses the same on its own as inside the whole file.
 _CHUNK_BOUNDARY = re.compile(r"\n(?=[ \t]*@\w*[ \t]*[{(])")
 _PERCENT_LINE = re.compile(r"[^\S\n]*%")
-# The block a chunk starts with (see ``_braced_quotes``), and the marks that matter inside it
+# The block a chunk starts with (see ``_readable``), and the marks that matter inside it
 # (bibtexparser takes none after a backslash for one, nor do we).
 _BLOCK_HEAD = re.compile(r"[ \t]*@[ \t]*(\w+)[ \t]*([{(])")
-_BLOCK_MARKS = re.compile(r'(?<!\\)[{}()"]')
+_BLOCK_MARKS = re.compile(r'(?<!\\)[{}()"%]')
 # A double quote inside braces (after up to two levels of groups within them), not counting
-# the ``\"`` of an accent: a block with one may need ``_braced_quotes``.
+# the ``\"`` of an accent: a block with one may need ``_readable``.
 # ``(?=(X+))\1`` takes a whole run of X at once, never part of it (what ``X++`` does since
 # Python 3.11): five times faster on text with many braces.
 _QUOTE_IN_BRACES = re.compile(
@@ -131,6 +131,7 @@ _UNENDED_BLOCK = 'it does not end before the next entry or the end of the file (
 # count from 0 at the chunk's first line:
 #   ("string", key, value, line)  ("entry", type, key, fields, line, repeated field names)
 #   ("failed", code, message, line)  ("explicit", raw, line)  ("implicit", raw, line)
+#   ("comment", how its block starts, line): a "%" comment inside a block (see ``_readable``)
 # where fields is {lower-case name: text} when no value read uses a macro (the first of
 # repeated fields wins), else flat: lower-case name, text (if the value uses no macro, else
 # None), value as written (if it does, else None), line; then the next field's four.
@@ -254,6 +255,15 @@ class _Reader:
             self.check_explicit_comment(item[1], path, line)
         elif kind == "implicit":
             self.check_implicit_comment(item[1], path, line)
+        elif kind == "comment":
+            self.report(
+                Severity.WARNING,
+                "comment-in-entry",
+                f'"%" starts a comment in {item[1]} only for biber: BibTeX cannot read the '
+                "entry (bibfolio skips the rest of the line, as biber does)",
+                path,
+                line,
+            )
 
     def check_implicit_comment(self, raw: str, path: Path, line: int | None) -> None:
         """Text between entries that still looks like one (``@ article{``, ``@article`` then a
@@ -712,39 +722,47 @@ def parse_chunks(chunks: Sequence[str]) -> list[tuple[Item, ...]]:
     # bibtexparser loads here: a build whose chunks are all cached never needs it.
     from bibtexparser.entrypoint import parse_string
 
-    text = "\n".join(map(_braced_quotes, chunks))
+    readable = [_readable(chunk) for chunk in chunks]
+    text = "\n".join(chunk for chunk, _ in readable)
     blocks = parse_string(text, parse_stack=[]).blocks
     for block, line in zip(blocks, _block_lines(text, blocks), strict=True):
         index = bisect.bisect_right(starts, line) - 1
         item = _item(block, line - starts[index])
         if item is not None:
             items[index].append(item)
+    for chunk_items, (chunk, comments) in zip(items, readable, strict=True):
+        chunk_items.extend(("comment", _block_head(chunk), line) for line in comments)
     return [tuple(chunk_items) for chunk_items in items]
 
 
-def _braced_quotes(chunk: str) -> str:
-    """The chunk with each quoted value of its block that holds a ``"`` inside braces written
-    in braces instead (``"a {"b"} c"`` as ``{a {"b"} c}``): the same text to BibTeX, and the
-    same length, so every line stays where it was.
+def _readable(chunk: str) -> tuple[str, list[int]]:
+    """The chunk as bibtexparser should be given it, and the lines (from its first) of the
+    comments taken out of its block. Both changes keep the text's length and lines.
 
-    BibTeX ends a quoted value at the first ``"`` outside braces; bibtexparser 2.1 at any
-    ``"`` but ``{"}`` (python-bibtexparser issue #487), so it would cut such a value short
-    and read the rest of it as more fields, or fail (as on a remark in TeX Live's
-    texbook2.bib)."""
-    head = _BLOCK_HEAD.match(chunk) if '"' in chunk else None  # a chunk holds one block
-    if (
-        head is None
-        or head.group(1).lower() in ("comment", "preamble")
-        or not _QUOTE_IN_BRACES.search(chunk, head.end())
-    ):
-        return chunk
+    - A quoted value that holds a ``"`` inside braces is written in braces instead
+      (``"a {"b"} c"`` as ``{a {"b"} c}``, the same text to BibTeX): BibTeX ends a quoted
+      value at the first ``"`` outside braces, bibtexparser 2.1 at any ``"`` but ``{"}``
+      (python-bibtexparser issue #487), so it would cut the value short and read the rest
+      as more fields, or fail (as on a remark in TeX Live's texbook2.bib).
+    - A ``%`` outside values comments out the rest of its line, as biber reads it (BibTeX
+      has no comments and fails there): bibtexparser would read ``%volume = {7}`` as a
+      field, and a comment line without "=" as part of the next field's name.
+    """
+    head = _BLOCK_HEAD.match(chunk) if '"' in chunk or "%" in chunk else None
+    if head is None or head.group(1).lower() in ("comment", "preamble"):
+        return chunk, []  # a chunk starts with its one block, if it has one
+    body = head.end()
+    if chunk.find("%", body) < 0 and not _QUOTE_IN_BRACES.search(chunk, body):
+        return chunk, []
     closing = "}" if head.group(2) == "{" else ")"
     chars = list(chunk)
+    comments: list[int] = []
     depth = 0  # braces open in the block's body
     opened = -1  # where the quoted value being read opened, if one is
     quote_in_braces = False
-    for mark in _BLOCK_MARKS.finditer(chunk, head.end()):
-        char = mark.group()
+    at = body
+    while (mark := _BLOCK_MARKS.search(chunk, at)) is not None:
+        char, at = mark.group(), mark.end()
         if char == "{":
             depth += 1
         elif char == "}":
@@ -760,9 +778,19 @@ def _braced_quotes(chunk: str) -> str:
                 if quote_in_braces:
                     chars[opened], chars[mark.start()] = "{", "}"
                 opened = -1
+        elif char == "%":
+            if depth == 0 and opened < 0:
+                at = _line_end(chunk, at)
+                chars[mark.start() : at] = " " * (at - mark.start())
+                comments.append(chunk.count("\n", 0, at))
         elif char == closing and depth == 0 and opened < 0:
             break  # the ")" ending a block opened with "("
-    return "".join(chars)
+    return "".join(chars), comments
+
+
+def _line_end(text: str, at: int) -> int:
+    end = text.find("\n", at)
+    return len(text) if end < 0 else end
 
 
 def _block_lines(text: str, blocks: Sequence[bib.Block]) -> list[int]:
