@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pylatexenc.macrospec import LatexContextDb
 
 from bibfolio.cli import main
-from bibfolio.latex import _parsed_spans, _parser_context, _tidy, to_spans
+from bibfolio.latex import _parsed_spans, _parser_context, _tidy, to_spans, to_unicode
 from bibfolio.model import Span
 
 # Pieces of field text as .bib files write them: words, groups, commands and their
@@ -124,3 +124,26 @@ def test_any_text_decodes_without_failing(latex: str) -> None:
 
 def test_text_the_parser_fails_on_is_shown_as_written() -> None:
     assert to_spans("x \\verb") == (Span("x \\verb"),)  # pylatexenc fails on it
+
+
+@pytest.mark.parametrize(
+    ("latex", "href"),
+    [
+        ("\\url{https://a.org/?x=1&y=2}", "https://a.org/?x=1&y=2"),
+        ("see \\href{https://a.org/?x=1&y=2}{this}", "https://a.org/?x=1&y=2"),
+        ("\\url{https://a.org/a\\_b\\%20c\\&d}", "https://a.org/a_b%20c&d"),
+        ("\\url{https://a.org/a%20b} and more", "https://a.org/a%20b"),
+        ("\\href{https://a.org/a%20b}{this} and more", "https://a.org/a%20b"),
+    ],
+)
+def test_an_address_in_a_command_is_the_one_written(latex: str, href: str) -> None:
+    """A bare "&" is read as the character "\\&" elsewhere; in an address it stays "&", and
+    the escapes LaTeX needs outside ``\\url`` (``\\_``, ``\\%``) stand for the characters,
+    as in a ``url`` field."""
+    (link,) = [span for span in to_spans(latex) if span.style == "link"]
+    assert link.href == href
+
+
+def test_a_bare_percent_sign_is_the_character() -> None:
+    """In LaTeX it would hide the rest of the line; in a field, people mean the sign."""
+    assert to_unicode("50% faster, 20\\% smaller & cheaper") == "50% faster, 20% smaller & cheaper"

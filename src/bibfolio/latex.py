@@ -38,8 +38,11 @@ _LIGATURES = re.compile(r"--|``|''|[?!]`")
 _WHITESPACE = re.compile(r"[ \t\r\n]+")
 # A brace, or a backslash and the character it escapes (so "\\{" is not a brace).
 _BRACE_OR_ESCAPE = re.compile(r"[{}]|\\.?", re.DOTALL)
-# A bare "&" is a LaTeX error that BibTeX lets through; people mean the character.
-_BARE_AMPERSAND = re.compile(r"(?<!\\)&")
+# A bare "&" is a LaTeX error, and a bare "%" a comment hiding the rest of the line, that
+# BibTeX lets through: in a field, people mean the characters ("50% off", "a%20b" in \url).
+_BARE_SPECIAL = re.compile(r"(?<!\\)[&%]")
+# In an address, the escapes LaTeX needs elsewhere stand for the characters themselves.
+_ESCAPED_URL_CHAR = re.compile(r"\\([_%&#~$])")
 
 # Commands whose argument is shown in a style, and declarations that style the rest of a group.
 STYLE_COMMANDS = {
@@ -190,7 +193,7 @@ def _top_level_parts(latex: str) -> list[str] | None:
 
 def _parsed_spans(latex: str) -> tuple[Span, ...]:
     """The spans of ``latex`` as pylatexenc's parser reads it, white space not yet folded."""
-    text = _BARE_AMPERSAND.sub(r"\\&", latex)
+    text = _BARE_SPECIAL.sub(r"\\\g<0>", latex)
     walker = LatexWalker(text, latex_context=_parser_context(), tolerant_parsing=True)
     try:
         nodes, _, _ = walker.get_latex_nodes()
@@ -238,11 +241,11 @@ def _macro_spans(node: LatexMacroNode, style: str, following: LatexNode | None) 
     if name in STYLE_COMMANDS and args:
         return _walk([args[-1]], STYLE_COMMANDS[name])
     if name == "url" and args:
-        address = _verbatim(_contents(args[-1]))
+        address = address_text(_verbatim(_contents(args[-1])))
         return [Span(address, "link", href=address)]
     if name == "href" and len(args) >= 2:
         text = "".join(span.text for span in _walk([args[-1]], style))
-        return [Span(text, "link", href=_verbatim(_contents(args[-2])))]
+        return [Span(text, "link", href=address_text(_verbatim(_contents(args[-2]))))]
     if _decoder().latex_context.get_macro_spec(name) is None:
         # An unknown command is shown as written rather than lost (a custom \sys{} in a
         # title), unless a non-empty {...} follows: then it is formatting, and the text shows.
@@ -285,6 +288,12 @@ def _lacks_argument(node: LatexNode | None) -> bool:
 
 def _contents(node: LatexNode) -> list[LatexNode]:
     return list(node.nodelist) if isinstance(node, LatexGroupNode) else [node]
+
+
+def address_text(latex: str) -> str:
+    """An address as LaTeX writes it (a ``url`` field, ``\\url{}``) with ``\\_``, ``\\%``,
+    ``\\&``… unescaped (also those ``_parsed_spans`` makes of a bare "&" or "%")."""
+    return _ESCAPED_URL_CHAR.sub(r"\1", latex.strip())
 
 
 def _verbatim(nodes: Iterable[LatexNode | None]) -> str:

@@ -33,7 +33,7 @@ from .cache import (
 )
 from .errors import BibfolioError, Diagnostic, Severity
 from .labels import is_preprint, paper_label
-from .latex import to_spans, to_unicode
+from .latex import address_text, to_spans, to_unicode
 from .links import arxiv_id, doi_name, entry_links
 from .macros import MONTH_MACROS, MacroState, evaluate_in, literal
 from .model import Entry, Kind, Person, Span
@@ -96,7 +96,6 @@ TRUE_WORDS = frozenset({"true", "yes", "1"})
 _STAR_MARK = re.compile(r"\s*\*(?=\s*(?:,|\band\b|$))")
 _MONTHS = {name.lower(): number for number, name in enumerate(MONTH_MACROS.values(), start=1)}
 _YEAR = re.compile(r"\d{4}")
-_ESCAPED_URL_CHAR = re.compile(r"\\([_%&#~$])")
 # bibtexparser reads "@commented{...}" (anything starting "@comment") as a comment.
 _COMMENT_LOOKALIKE = re.compile(r"^@comment(\w+)\s*[{(]\s*([^,\s]*)", re.IGNORECASE)
 _ENTRY_START = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s{}()]*)")
@@ -910,9 +909,7 @@ def _consecutive_runs(indexes: list[int]) -> Iterable[list[int]]:
 
 def _display_text(name: str, value: str) -> str:
     """Decode LaTeX for display, except in address fields, where only ``\\_`` and kin unescape."""
-    if name in ADDRESS_FIELDS:
-        return _ESCAPED_URL_CHAR.sub(r"\1", value.strip())
-    return to_unicode(value)
+    return address_text(value) if name in ADDRESS_FIELDS else to_unicode(value)
 
 
 def _month(text: str) -> int | None:
