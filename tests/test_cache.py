@@ -181,6 +181,7 @@ def test_entry_data_round_trip_keeps_every_field() -> None:
         title_spans=(Span("T", "em"), Span("x", "link", "https://x.org")),
         authors=(Person("Ada", "de", "Love", "Jr", is_cofirst=True, is_owner=True),),
         et_al=True,
+        editors=(Person("Charles", "", "Babbage", ""),),
         year=1843,
         month=9,
         venue="V",

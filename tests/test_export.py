@@ -30,13 +30,13 @@ from bibfolio.model import Entry, Kind, Link, Page, Person
 SMALL_BIB = Path(__file__).parent / "data" / "small.bib"
 SCHEMA_PATH = Path(__file__).parent.parent / "docs" / "json-schema.json"
 ENTRY_FIELDS = [
-    "key", "kind", "type", "title", "label", "authors", "et_al", "year", "month", "venue",
-    "theme", "is_lead", "is_first_author", "selected", "url", "links",
+    "key", "kind", "type", "title", "label", "authors", "et_al", "editors", "year", "month",
+    "venue", "theme", "is_lead", "is_first_author", "selected", "url", "links",
 ]  # fmt: skip
 # Every CSL-JSON variable bibfolio may write (CSL 1.0.2 names).
 CSL_VARIABLES = {
-    "id", "type", "title", "author", "issued", "container-title", "publisher", "genre", "DOI",
-    "URL",
+    "id", "type", "title", "author", "editor", "issued", "container-title", "publisher", "genre",
+    "DOI", "URL",
 }  # fmt: skip
 
 
@@ -168,6 +168,7 @@ def test_json_entry_golden() -> None:
              "jr": "", "is_owner": False, "is_cofirst": False},
         ],
         "et_al": False,
+        "editors": [],
         "year": 1840,
         "month": None,
         "venue": "Proceedings of the Royal Society (RS 40)",
@@ -371,3 +372,10 @@ def test_pandoc_citeproc_reads_the_csl_json(tmp_path: Path) -> None:
     assert "Gödel" in result.stdout
     assert "https://doi.org/10.1000/notes.1843" in result.stdout
     assert result.stderr == ""
+
+
+def test_csl_json_names_editors(write_bib: Callable[..., Path]) -> None:
+    bib = write_bib("@book{ed, title = {Sketches}, editor = {Lovelace, Ada}, year = 1843}\n")
+    (item,) = json.loads(page_to_csl_json(build_page([bib], Config()).page))
+    assert item["editor"] == [{"family": "Lovelace", "given": "Ada"}]
+    assert "author" not in item

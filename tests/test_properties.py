@@ -282,6 +282,7 @@ def test_any_text_builds_or_fails_with_one_error_line(text: str) -> None:
 
 @FUZZ
 @given(st.lists(odd_entry(), min_size=1, max_size=3))
+@example(entries=["@article{key,\n  author = {=\\}},\n}\n"])  # an escaped brace, and "="
 def test_well_formed_entries_with_odd_values_build(entries: list[str]) -> None:
     text = "\n".join(e.replace("{key,", f"{{key{n},", 1) for n, e in enumerate(entries))
     with bib_file(text) as (bib, out):

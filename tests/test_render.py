@@ -139,3 +139,20 @@ def test_long_lists_are_written_in_parts_exactly_as_in_one_piece(
     batched = render([bib], **settings)[fmt]
     assert batched.count("Paper 1200") >= 1
     assert batched == render([bib], templates=tmp_path / "one", **settings)[fmt]
+
+
+def test_an_edited_book_names_its_editors(write_bib: Callable[..., Path]) -> None:
+    """Without authors, the page names the editors, the owner in bold, and says they edited."""
+    bib = write_bib(
+        "@book{ed, title = {Sketches}, editor = {Lovelace, Ada and Babbage, Charles},\n"
+        "  publisher = {Taylor}, year = 1843}\n"
+        "@book{one, title = {Tables}, editor = {Babbage, Charles}, author = {Somerville, Mary},\n"
+        "  publisher = {Murray}, year = 1831}\n"
+    )
+    documents = render([bib], style="full", formats=("html", "md"), owner=("Ada Lovelace",))
+    assert "- **Ada Lovelace**, Charles Babbage (eds.). Sketches. 1843." in documents["md"]
+    assert "- Mary Somerville. Tables." in documents["md"]  # authors first: no editors shown
+    assert (
+        '<div class="bf-authors"><span class="bf-author bf-owner"><strong>Ada Lovelace</strong>'
+        '</span>, <span class="bf-author">Charles Babbage</span> (eds.)</div>'
+    ) in documents["html"]

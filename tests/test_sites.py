@@ -432,6 +432,11 @@ def test_academicpages_escapes_for_where_each_field_lands(write_bib: Callable[..
             'A B, Jr. "T."',
             id="jr-dot",
         ),
+        pytest.param(
+            Entry("k", Kind.PAPER, "book", "T", "", editors=(Person("A", "", "B"),)),
+            'A B (ed.). "T."',
+            id="editor",
+        ),
     ],
 )  # fmt: skip
 def test_plain_citation(entry: Entry, citation: str) -> None:

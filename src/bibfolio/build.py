@@ -56,13 +56,10 @@ def analyse(bib_paths: Sequence[Path], config: Config, cache: Cache | None = Non
         entries, inferred = _with_guessed_owner(entries, read_with, cache)
         owners = (inferred.person,) if inferred else ()
     diagnostics = [*bibliography.diagnostics, *check(bibliography, entries)]
-    if owners and not any(person.is_owner for entry in entries for person in entry.authors):
+    if owners and not any(person.is_owner for entry in entries for person in entry.people):
         names = " / ".join(f'"{person.name}"' for person in owners)
-        diagnostics.append(
-            Diagnostic(
-                Severity.WARNING, f"owner {names} is not an author of any entry", code="owner"
-            )
-        )
+        message = f"owner {names} is not an author of any entry"
+        diagnostics.append(Diagnostic(Severity.WARNING, message, code="owner"))
     order = {path: index for index, path in enumerate(bib_paths)}
     diagnostics.sort(key=lambda d: (order.get(d.path, len(order)) if d.path else -1, d.line or 0))
     return Analysis(bibliography, entries, tuple(diagnostics), owners, inferred)

@@ -215,7 +215,8 @@ class Cache:
         for read, owned in marked:
             # Kept under one digest only: the next build reads with the guess.
             data = self.entries.pop(read.digest, None)
-            if data is not None and owned.authors is not read.authors:
+            marked_anew = owned.authors is not read.authors or owned.editors is not read.editors
+            if data is not None and marked_anew:
                 data = entry_to_data(owned, data[-1])  # the entry's warnings are the last item
             if data is not None:
                 self.entries[owned.digest] = data
@@ -609,6 +610,7 @@ def entry_to_data(entry: Entry, problems: Sequence[tuple[str, str]]) -> tuple[An
         tuple(map(_span_data, entry.title_spans)),
         tuple(map(_person_data, entry.authors)),
         entry.et_al,
+        tuple(map(_person_data, entry.editors)),
         entry.year,
         entry.month,
         entry.venue,
@@ -629,9 +631,9 @@ def entry_from_data(
     data: tuple[Any, ...], path: Path | None, line: int | None, digest: str
 ) -> tuple[Entry, list[tuple[str, str]]]:
     """The entry and warnings ``entry_to_data`` gave, placed at ``path`` and ``line``."""
-    (key, kind, entry_type, title, label, spans, authors, et_al, year, month, venue) = data[:11]
-    (is_preprint, abstract, bibtex, theme, is_lead, selected, links, url) = data[11:19]
-    identities, problems = data[19:]
+    (key, kind, entry_type, title, label, spans, authors, et_al, editors, year) = data[:10]
+    (month, venue, is_preprint, abstract, bibtex, theme, is_lead, selected) = data[10:18]
+    links, url, identities, problems = data[18:]
     entry = Entry(
         key,
         _KINDS[kind],
@@ -641,6 +643,7 @@ def entry_from_data(
         tuple(map(_span, spans)),
         tuple(map(_person, authors)),
         et_al,
+        tuple(map(_person, editors)),
         year,
         month,
         venue,

@@ -128,7 +128,7 @@ def owner_papers_without_theme(data: Checked) -> Iterator[Diagnostic]:
     if not any(entry.theme for entry in data.entries):
         return
     for entry in data.entries:
-        is_owners = any(person.is_owner for person in entry.authors)
+        is_owners = any(person.is_owner for person in entry.people)
         if entry.kind is Kind.PAPER and is_owners and not entry.theme:
             yield _warning(
                 entry,

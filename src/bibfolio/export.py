@@ -90,6 +90,7 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
         "label": entry.label,
         "authors": [_person_json(person) for person in entry.authors],
         "et_al": entry.et_al,
+        "editors": [_person_json(person) for person in entry.editors],
         "year": entry.year,
         "month": entry.month,
         "venue": entry.venue,
@@ -130,6 +131,8 @@ def csl_item(entry: Entry) -> dict[str, Any]:
     item: dict[str, Any] = {"id": entry.key, "type": item_type, "title": entry.title}
     if entry.authors:
         item["author"] = [csl_name(person) for person in entry.authors]
+    if entry.editors:
+        item["editor"] = [csl_name(person) for person in entry.editors]
     if entry.year is not None:
         date_parts = [entry.year] if entry.month is None else [entry.year, entry.month]
         item["issued"] = {"date-parts": [date_parts]}

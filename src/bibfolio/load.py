@@ -123,7 +123,7 @@ _UNENDED_BLOCK_REASONS = ("Unexpected block start", "Unexpectedly reached end of
 _FOUND_BLOCK_START = re.compile(r"found (?:a )?`?@")
 # A number or macro name in a value, and the marks that open and close its other parts.
 _BARE_PART = re.compile(r'[^\s"#%\'(),={}]*')
-_DELIMITERS = re.compile(r'[{}"]')
+_DELIMITERS = re.compile(r'(?<!\\)[{}"]')  # as bibtexparser, none after a backslash
 _UNENDED_BLOCK = 'it does not end before the next entry or the end of the file (a "}" missing?)'
 
 # One block of a chunk as bibtexparser read it, in plain data (so a cache can keep it); lines
@@ -545,6 +545,7 @@ def build_entry(
         label=label or title,
         authors=owners.mark(authors.people),
         et_al=authors.et_al,
+        editors=owners.mark(parse_authors(record.fields.get("editor", "")).people),
         year=year,
         month=_month(shown.get("month", "")),
         venue=venue,

@@ -88,6 +88,9 @@ class Entry:
     title_spans: tuple[Span, ...] = ()
     authors: tuple[Person, ...] = ()
     et_al: bool = False
+    # The ``editor`` field's people: a page names them when there are no authors (an edited
+    # book or volume).
+    editors: tuple[Person, ...] = ()
     year: int | None = None
     month: int | None = None
     venue: str = ""
@@ -117,6 +120,18 @@ class Entry:
             if not person.is_cofirst:
                 return False
         return False
+
+    @property
+    def people(self) -> tuple[Person, ...]:
+        """Whom a page names for the entry: its authors, or its editors when it has none."""
+        return self.authors or self.editors
+
+    @property
+    def people_role(self) -> str:
+        """ "ed." or "eds." when ``people`` are editors, else ""."""
+        if self.authors or not self.editors:
+            return ""
+        return "ed." if len(self.editors) == 1 else "eds."
 
     @property
     def has_cofirst(self) -> bool:

@@ -191,8 +191,8 @@ def _with_owner_mark(person: Person, is_owner: bool) -> Person:
 
 
 def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entry, ...]:
-    """Return the entries with ``is_owner`` set on every author matching one of ``owners``,
-    and on no other author.
+    """Return the entries with ``is_owner`` set on every author and editor matching one of
+    ``owners``, and on no one else.
 
     Each entry's digest becomes the one ``load`` gives an entry read with these owners (see
     ``OwnerMatcher.digest``), so output rendered before the marks is not reused, and an entry
@@ -203,7 +203,8 @@ def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entr
     def with_owner(entry: Entry) -> Entry:
         # What the entry was made from is its digest up to "|" (its owners' part, if any).
         digest = entry.digest and matcher.digest(entry.digest.partition("|")[0])
-        return replace(entry, authors=matcher.mark(entry.authors), digest=digest)
+        authors, editors = matcher.mark(entry.authors), matcher.mark(entry.editors)
+        return replace(entry, authors=authors, editors=editors, digest=digest)
 
     return tuple(with_owner(entry) for entry in entries)
 

@@ -73,9 +73,9 @@ def escape_html(value: Any) -> Markup:
 
 
 def search_text(entry: Entry) -> str:
-    """What a page's filter box searches: title, authors, venue, year and label, lower-case."""
-    authors = ", ".join(person.name for person in entry.authors)
-    return " ".join((entry.title, authors, entry.venue, str(entry.year or ""), entry.label)).lower()
+    """What a page's filter box searches: title, people, venue, year and label, lower-case."""
+    people = ", ".join(person.name for person in entry.people)
+    return " ".join((entry.title, people, entry.venue, str(entry.year or ""), entry.label)).lower()
 
 
 def html_url(address: str) -> str:

@@ -223,8 +223,10 @@ def _md_link(label: str, href: str) -> str:
 def plain_citation(entry: Entry) -> str:
     """A plain-text citation: ``Ada Lovelace, Charles Babbage. "Title." Venue, 1843.``"""
     parts = []
-    names = [person.name for person in entry.authors] + (["et al."] if entry.et_al else [])
-    if names:
+    names = [person.name for person in entry.people] + (["et al."] if entry.et_al else [])
+    if entry.people_role:
+        parts.append(f"{', '.join(names)} ({entry.people_role}).")
+    elif names:
         parts.append(", ".join(names).rstrip(".") + ".")
     title = entry.title.strip()
     parts.append(f'"{title}"' if title.endswith((".", "?", "!")) else f'"{title}."')
