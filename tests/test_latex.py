@@ -21,7 +21,7 @@ PIECES = [
     "\\bf", "\\em ", "\\emph{", "\\textbf{", "\\\"o", "\\'{e}", "\\c c", "\\&", "&", "\\{",
     "\\}", "\\\\", "\\", "~", "--", "---", "``", "''", "?`", "$", "$x^2$", "\\alpha", "%",
     "\\url{http://a.b/c}", "\\href{http://a.b}{", "\\sys", "\\unknown{", "\\verb|{|",
-    "\\noopsort{a}", "\\mbox{", "\\slash", "\\#",
+    "\\noopsort{a}", "\\mbox{", "\\slash", "\\#", "\\sl ", "\\rm ", "\\Dash", "\\MF{}",
 ]  # fmt: skip
 
 
@@ -147,3 +147,26 @@ def test_an_address_in_a_command_is_the_one_written(latex: str, href: str) -> No
 def test_a_bare_percent_sign_is_the_character() -> None:
     """In LaTeX it would hide the rest of the line; in a field, people mean the sign."""
     assert to_unicode("50% faster, 20\\% smaller & cheaper") == "50% faster, 20% smaller & cheaper"
+
+
+@pytest.mark.parametrize(
+    ("latex", "text"),
+    [
+        ("The status of {\\VAX}\\slash {\\TeX} at {Brown}", "The status of VAX/TeX at Brown"),
+        (
+            "\\MF{} and \\MP{} for \\LaTeXe, \\ConTeXt\\ and \\XeTeX",
+            ("METAFONT and MetaPost for LaTeX2ε, ConTeXt and XeTeX"),
+        ),
+        ("Fonts\\Dash old and new", "Fonts — old and new"),
+        ("see \\S\\,3, Dr.\\@ Who\\relax", "see § 3, Dr. Who"),
+    ],
+)
+def test_logos_and_typography_of_tex_bibliographies_are_text(latex: str, text: str) -> None:
+    """TeX Live's own bibliographies use commands their style files define: shown as text,
+    never as "\\slash" or "\\MF"."""
+    assert to_unicode(latex) == text
+
+
+def test_old_font_switches_style_the_rest_of_their_group() -> None:
+    spans = to_spans("{\\sl slanted \\rm upright} and {\\sc Small}")
+    assert spans == (Span("slanted ", "em"), Span("upright and Small"))

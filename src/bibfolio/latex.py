@@ -52,7 +52,34 @@ STYLE_COMMANDS = {
     "textbf": "strong",
     "texttt": "code",
 }
-STYLE_SWITCHES = {"em": "em", "it": "em", "itshape": "em", "bf": "strong", "tt": "code"}
+STYLE_SWITCHES = {
+    **{"em": "em", "it": "em", "itshape": "em", "sl": "em", "slshape": "em"},
+    **{"bf": "strong", "bfseries": "strong", "tt": "code", "ttfamily": "code"},
+    # Switches to a plain face: the text after them is shown plainly.
+    **{"rm": "", "rmfamily": "", "sf": "", "sffamily": "", "sc": "", "scshape": ""},
+    **{"upshape": "", "normalfont": "", "smc": "", "ssf": ""},
+}
+# Commands without arguments that LaTeX's own tables lack, as text: logos and typography of
+# TeX's own bibliographies (TeX Live's tugboat.bib uses them all; their style files define
+# them, which bibfolio does not read), and spacing and line-breaking commands, which show
+# nothing or a space.
+TEXT_COMMANDS = {
+    **{"slash": "/", "hyphen": "-", "Dash": " \u2014 ", "dash": "\u2014", "S": "§", "P": "¶"},
+    **{"copyright": "©", "pounds": "£", "euro": "€", "dag": "†", "ddag": "‡"},
+    **{"LaTeXe": "LaTeX2ε", "AmS": "AMS", "AMS": "AMS", "AMSTeX": "AMS-TeX", "eTeX": "ε-TeX"},
+    **{"MF": "METAFONT", "MP": "MetaPost", "ConTeXt": "ConTeXt", "SliTeX": "SliTeX"},
+    **{"XeTeX": "XeTeX", "XeLaTeX": "XeLaTeX", "LuaTeX": "LuaTeX", "LuaLaTeX": "LuaLaTeX"},
+    **{"pdfTeX": "pdfTeX", "pdfLaTeX": "pdfLaTeX", "PS": "PostScript", "PDF": "PDF"},
+    **{"XML": "XML", "HTML": "HTML", "DVI": "DVI", "CTAN": "CTAN", "TUG": "TUG"},
+    **{"TUB": "TUGboat", "VAX": "VAX", "VMS": "VMS", "UNIX": "UNIX", "SGML": "SGML"},
+    **{"emdash": "\u2014", "endash": "\u2013", "METAFONT": "METAFONT", "POSTSCRIPT": "PostScript"},
+    **{"AmSTeX": "AMS-TeX", "AMSTEX": "AMS-TeX", "AmSLaTeX": "AMS-LaTeX", "AMSLaTeX": "AMS-LaTeX"},
+    **{"TikZ": "TikZ", "PiCTeX": "PiCTeX", "LyX": "LyX", "TeXLive": "TeX Live", "WEB": "WEB"},
+    **{"AllTeX": "(La)TeX", "OMEGA": "Omega", "NTS": "NTS"},
+    **{"nobreakspace": "\u00a0", "thinspace": "\u2009", "enspace": "\u2002", "par": " "},
+    **{"newblock": " ", "@": "", "/": "", "relax": "", "protect": "", "noindent": ""},
+    **{"allowbreak": "", "break": "", "linebreak": "", "nobreak": ""},
+}
 
 
 @lru_cache(maxsize=1)
@@ -68,6 +95,8 @@ def _decoder() -> LatexNodes2Text:
         MacroTextSpec("BibTeX", simplify_repl="BibTeX"),
         # The classic sort-key trick: \noopsort{a}Title is defined in @preamble to print nothing.
         MacroTextSpec("noopsort", discard=True),
+        *(MacroTextSpec(name, simplify_repl=text) for name, text in TEXT_COMMANDS.items()),
+        *(MacroTextSpec(name, simplify_repl="") for name in STYLE_SWITCHES),
     ]
     context.add_context_category("bibfolio", prepend=True, macros=macros)
     return LatexNodes2Text(latex_context=context, math_mode="verbatim", keep_braced_groups=False)
