@@ -281,3 +281,13 @@ def test_decoding_latex_leaves_no_cycles_to_freeze(write_bib: BibWriter) -> None
         bibliography = load([bib])
     assert gc.collect() < 200  # was 25,000 (125 objects an entry)
     assert len(bibliography.entries) == 200
+
+
+def test_a_book_shows_its_publisher_when_that_is_all_there_is(write_bib: BibWriter) -> None:
+    path = write_bib(
+        "@book{b, title = {Sketches}, publisher = {Taylor}, year = 1843}\n"
+        "@inproceedings{p, title = {P}, booktitle = {Proc. (RS 40)}, publisher = {RS},\n"
+        "  year = 1840}\n"
+    )
+    book, paper = load([path]).entries
+    assert (book.venue, paper.venue, paper.label) == ("Taylor", "Proc. (RS 40)", "RS 40")

@@ -150,7 +150,8 @@ def test_an_edited_book_names_its_editors(write_bib: Callable[..., Path]) -> Non
         "  publisher = {Murray}, year = 1831}\n"
     )
     documents = render([bib], style="full", formats=("html", "md"), owner=("Ada Lovelace",))
-    assert "- **Ada Lovelace**, Charles Babbage (eds.). Sketches. 1843." in documents["md"]
+    markdown = documents["md"]
+    assert "- **Ada Lovelace**, Charles Babbage (eds.). Sketches. *Taylor*, 1843." in markdown
     assert "- Mary Somerville. Tables." in documents["md"]  # authors first: no editors shown
     assert (
         '<div class="bf-authors"><span class="bf-author bf-owner"><strong>Ada Lovelace</strong>'

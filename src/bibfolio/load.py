@@ -68,7 +68,7 @@ KNOWN_TYPES = frozenset(
 # Where the venue of a paper is written, most specific first.
 VENUE_FIELDS: tuple[str, ...] = (
     *("journal", "journaltitle", "booktitle", "howpublished", "school", "institution"),
-    "organization",
+    *("organization", "publisher"),  # a book's publisher, when it is all there is
 )
 # Fields holding addresses: never LaTeX-decoded, since "~" and "%" mean something in a URL.
 ADDRESS_FIELDS = frozenset({"url", "pdf", "code", "slides", "video", "poster", "website", "doi"})
