@@ -128,7 +128,7 @@ class Entry:
 
     @property
     def people_role(self) -> str:
-        """ "ed." or "eds." when ``people`` are editors, else ""."""
+        """What ``people`` did when they are editors ("ed." or "eds."), else ""."""
         if self.authors or not self.editors:
             return ""
         return "ed." if len(self.editors) == 1 else "eds."
