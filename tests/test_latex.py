@@ -159,6 +159,7 @@ def test_a_bare_percent_sign_is_the_character() -> None:
         ),
         ("Fonts\\Dash old and new", "Fonts — old and new"),
         ("see \\S\\,3, Dr.\\@ Who\\relax", "see § 3, Dr. Who"),
+        ("{\\textless}i{\\textgreater} a\\textunderscore b\\textbar c", "<i> a_b|c"),
     ],
 )
 def test_logos_and_typography_of_tex_bibliographies_are_text(latex: str, text: str) -> None:

@@ -59,13 +59,17 @@ STYLE_SWITCHES = {
     **{"rm": "", "rmfamily": "", "sf": "", "sffamily": "", "sc": "", "scshape": ""},
     **{"upshape": "", "normalfont": "", "smc": "", "ssf": ""},
 }
-# Commands without arguments that LaTeX's own tables lack, as text: logos and typography of
-# TeX's own bibliographies (TeX Live's tugboat.bib uses them all; their style files define
-# them, which bibfolio does not read), and spacing and line-breaking commands, which show
-# nothing or a space.
+# Commands without arguments that pylatexenc's tables lack (or read otherwise), as text:
+# logos and typography of TeX's own bibliographies (TeX Live's tugboat.bib uses them all;
+# their style files define them, which bibfolio does not read), characters as Zotero writes
+# them, and spacing and line-breaking commands, which show nothing or a space.
 TEXT_COMMANDS = {
     **{"slash": "/", "hyphen": "-", "Dash": " \u2014 ", "dash": "\u2014", "S": "§", "P": "¶"},
     **{"copyright": "©", "pounds": "£", "euro": "€", "dag": "†", "ddag": "‡"},
+    # Zotero (Better BibTeX) writes characters special to LaTeX so.
+    **{"textless": "<", "textgreater": ">", "textbar": "|", "textunderscore": "_"},
+    **{"textpercent": "%", "textbraceleft": "{", "textbraceright": "}", "textasciicircum": "^"},
+    **{"textperiodcentered": "·"},
     **{"LaTeXe": "LaTeX2ε", "AmS": "AMS", "AMS": "AMS", "AMSTeX": "AMS-TeX", "eTeX": "ε-TeX"},
     **{"MF": "METAFONT", "MP": "MetaPost", "ConTeXt": "ConTeXt", "SliTeX": "SliTeX"},
     **{"XeTeX": "XeTeX", "XeLaTeX": "XeLaTeX", "LuaTeX": "LuaTeX", "LuaLaTeX": "LuaLaTeX"},
