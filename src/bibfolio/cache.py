@@ -32,9 +32,8 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
-from itertools import starmap
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -199,7 +198,7 @@ class Cache:
     def inferred_owner(self) -> Person | None:
         """The owner the last build guessed, if it had to (see ``remember_inferred_owner``)."""
         data = self.guesses.get(_OWNER)
-        return None if data is None else _person(tuple(data))
+        return None if data is None else _object(Person, tuple(data))
 
     def remember_inferred_owner(
         self, owner: Person | None, marked: Iterable[tuple[Entry, Entry]]
@@ -211,7 +210,7 @@ class Cache:
         if owner is None:
             self.guesses.pop(_OWNER, None)
         else:
-            self.guesses[_OWNER] = _person_data(owner)
+            self.guesses[_OWNER] = _object_data(owner)
         for read, owned in marked:
             # Kept under one digest only: the next build reads with the guess.
             data = self.entries.pop(read.digest, None)
@@ -600,85 +599,49 @@ def _files_key(bib_paths: Sequence[Path]) -> str:
 
 
 def entry_to_data(entry: Entry, problems: Sequence[tuple[str, str]]) -> tuple[Any, ...]:
-    """An entry (but for its path, line and digest) and its warnings, in plain data."""
-    return (
-        entry.key,
-        entry.kind.value,
-        entry.entry_type,
-        entry.title,
-        entry.label,
-        tuple(map(_span_data, entry.title_spans)),
-        tuple(map(_person_data, entry.authors)),
-        entry.et_al,
-        tuple(map(_person_data, entry.editors)),
-        entry.year,
-        entry.month,
-        entry.venue,
-        entry.is_preprint,
-        entry.abstract,
-        entry.bibtex,
-        entry.theme,
-        entry.is_lead,
-        entry.selected,
-        tuple((link.kind, link.href) for link in entry.links),
-        entry.url,
-        entry.identities,
-        tuple(problems),
-    )
+    """An entry (but for its path, line and digest) and its warnings, in plain data: one
+    value per field of ``Entry``, in their order, so the two change in step by themselves."""
+    values = [getattr(entry, name) for name in _ENTRY_FIELDS]
+    for at, _ in _NESTED_AT:
+        values[at] = tuple(map(_object_data, values[at]))
+    values[_KIND_AT] = entry.kind.value
+    return (*values, tuple(problems))
 
 
 def entry_from_data(
     data: tuple[Any, ...], path: Path | None, line: int | None, digest: str
 ) -> tuple[Entry, list[tuple[str, str]]]:
     """The entry and warnings ``entry_to_data`` gave, placed at ``path`` and ``line``."""
-    (key, kind, entry_type, title, label, spans, authors, et_al, editors, year) = data[:10]
-    (month, venue, is_preprint, abstract, bibtex, theme, is_lead, selected) = data[10:18]
-    links, url, identities, problems = data[18:]
-    entry = Entry(
-        key,
-        _KINDS[kind],
-        entry_type,
-        title,
-        label,
-        tuple(map(_span, spans)),
-        tuple(map(_person, authors)),
-        et_al,
-        tuple(map(_person, editors)),
-        year,
-        month,
-        venue,
-        is_preprint,
-        abstract,
-        bibtex,
-        theme,
-        is_lead,
-        selected,
-        tuple(starmap(Link, links)),
-        url,
-        identities,
-        path,
-        line,
-        digest,
-    )
+    *values, problems = data
+    for at, cls in _NESTED_AT:
+        values[at] = tuple(_object(cls, item) for item in values[at])
+    values[_KIND_AT] = _KINDS[values[_KIND_AT]]
+    values += (path, line, digest)  # Entry's last fields
+    entry = Entry(*values)
     return entry, [(code, message) for code, message in problems]
+
+
+# The fields of an entry the cache keeps (where it is and its digest are known when read),
+# where those holding tuples of small dataclasses are, and where its kind is.
+_ENTRY_FIELDS = tuple(
+    f.name for f in fields(Entry) if f.init and f.name not in ("path", "line", "digest")
+)
+_NESTED: dict[str, Callable[..., Any]] = {
+    "title_spans": Span,
+    "authors": Person,
+    "editors": Person,
+    "links": Link,
+}
+_NESTED_AT = tuple((_ENTRY_FIELDS.index(name), cls) for name, cls in _NESTED.items())
+_KIND_AT = _ENTRY_FIELDS.index("kind")
 
 
 # People and title spans recur across papers: one object each, shared (in the file too).
 @lru_cache(maxsize=65_536)
-def _person_data(person: Person) -> tuple[str, str, str, str, bool, bool]:
-    return (person.first, person.von, person.last, person.jr, person.is_cofirst, person.is_owner)
+def _object_data(value: Span | Person | Link) -> tuple[Any, ...]:
+    return tuple(getattr(value, f.name) for f in fields(value) if f.init)
 
 
 @lru_cache(maxsize=65_536)
-def _span_data(span: Span) -> tuple[str, str, str]:
-    return (span.text, span.style, span.href)
-
-
-@lru_cache(maxsize=65_536)
-def _person(data: tuple[str, str, str, str, bool, bool]) -> Person:
-    return Person(*data)
-
-
-@lru_cache(maxsize=65_536)
-def _span(data: tuple[str, str, str]) -> Span:
-    return Span(*data)
+def _object(cls: Callable[..., Any], data: tuple[Any, ...]) -> Any:
+    return cls(*data)
