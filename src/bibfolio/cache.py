@@ -586,9 +586,10 @@ def cache_directory() -> Path:
 
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
-    """A hash of bibfolio's own modules: an edited checkout never trusts an older cache."""
+    """A hash of bibfolio's own modules and data: an edited checkout never trusts an older cache."""
     digest = hashlib.blake2b(digest_size=8)
-    for module in sorted(Path(__file__).parent.glob("*.py")):
+    package = Path(__file__).parent
+    for module in sorted([*package.glob("*.py"), *package.glob("data/*.tsv")]):
         digest.update(module.read_bytes())
     return digest.hexdigest()
 
