@@ -555,8 +555,8 @@ def measure_owner(
     spellings: Sequence[str],
 ) -> None:
     """Papers with an author marked ``is_owner`` vs papers whose raw author field has the
-    README owner's family name (a whole word, accents and case folded), and the owner the
-    page names (bibfolio's guess unless --owner-from-readme)."""
+    family name of one of the README owner's spellings (a whole word, accents and case
+    folded), and the owner the page names (bibfolio's guess unless --owner-from-readme)."""
     result.owner = page.get("owner") or ""
     papers = [entry for entry in shown if entry.get("kind") == "paper"]
     result.owner_papers = sum(
@@ -565,8 +565,9 @@ def measure_owner(
     if not spellings:
         return
     result.readme_owner = clean_owner(spellings[0])
-    family = family_name(result.readme_owner)
-    pattern = re.compile(rf"(?<![^\W\d_]){re.escape(fold_text(family))}(?![^\W\d_])")
+    families = sorted({fold_text(family_name(clean_owner(spelling))) for spelling in spellings})
+    words = "|".join(re.escape(family) for family in families if family)
+    pattern = re.compile(rf"(?<![^\W\d_])(?:{words})(?![^\W\d_])")
     result.family_papers = 0
     for entry in papers:
         raw = raw_by_key.get(entry["key"].lower())
