@@ -247,7 +247,7 @@ def test_owner_matches_a_two_word_family_name_in_either_order(runner: CliRunner)
     )
     assert result.exit_code == 0, result.output
     mathematics = result.stdout.split("- Mathematics\n", 1)[1].split("\n- ", 1)[0]
-    assert "First-author publications: [1847](https://example.org/formal-logic)" in mathematics
+    assert "First-author publications: [JFL 47](https://example.org/formal-logic)" in mathematics
 
 
 def test_templates_dir_overrides_a_template_by_file_name(runner: CliRunner, tmp_path: Path) -> None:

@@ -6,7 +6,16 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bibfolio.links import arxiv_id, checked_href, doi_url, entry_links, safe_href
+from bibfolio.links import (
+    AssetBases,
+    arxiv_id,
+    checked_href,
+    doi_url,
+    entry_links,
+    preview_address,
+    safe_href,
+)
+from bibfolio.model import Link
 
 
 @pytest.mark.parametrize(
@@ -98,3 +107,94 @@ def test_primary_link_falls_back_to_url_then_doi() -> None:
     )
     assert entry_links({"doi": "10.1000/x"}).primary == "https://doi.org/10.1000/x"
     assert entry_links({}).primary is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "kind", "href"),
+    [
+        pytest.param(
+            {"arxiv": "2301.00001"},
+            "arxiv",
+            "https://arxiv.org/abs/2301.00001",
+            id="al-folio-arxiv",
+        ),
+        pytest.param(
+            {"journal": "arXiv preprint arXiv:1510.08713"},
+            "arxiv",
+            "https://arxiv.org/abs/1510.08713",
+            id="google-scholar-journal",
+        ),
+        pytest.param(
+            {"eid": "arXiv:2606.31440"}, "arxiv", "https://arxiv.org/abs/2606.31440", id="ads-eid"
+        ),
+        pytest.param(
+            {"eprint": "arXiv:2606.31440"},
+            "arxiv",
+            "https://arxiv.org/abs/2606.31440",
+            id="ads-eprint",
+        ),
+        pytest.param(
+            {"doi": "10.48550/arXiv.2606.31440"},
+            "arxiv",
+            "https://arxiv.org/abs/2606.31440",
+            id="arxiv-doi",
+        ),
+        pytest.param(
+            {"journal": "CoRR", "volume": "abs/1901.00001"},
+            "arxiv",
+            "https://arxiv.org/abs/1901.00001",
+            id="dblp-corr",
+        ),
+        pytest.param({"pdf": "paper.pdf"}, "pdf", "/assets/pdf/paper.pdf", id="al-folio-pdf-file"),
+        pytest.param({"supp": "supp.pdf"}, "supp", "/assets/pdf/supp.pdf", id="al-folio-supp-file"),
+        pytest.param({"html": "https://p.org/x"}, "html", "https://p.org/x", id="al-folio-html"),
+        pytest.param(
+            {"url_paper": "https://p.org/x.pdf"}, "pdf", "https://p.org/x.pdf", id="bibbase"
+        ),
+        pytest.param({"url_code": "https://g.com/x"}, "code", "https://g.com/x", id="hugo"),
+        pytest.param({"codelink": "https://g.com/x"}, "code", "https://g.com/x", id="codelink"),
+        pytest.param({"ee": "https://dl.org/x"}, "url", "https://dl.org/x", id="dblp-ee"),
+        pytest.param({"url": "www.springer.com/x"}, "url", "http://www.springer.com/x", id="www"),
+        pytest.param(
+            {"adsurl": "https://ui.adsabs.harvard.edu/abs/X"},
+            "ads",
+            "https://ui.adsabs.harvard.edu/abs/X",
+            id="ads",
+        ),
+        pytest.param(
+            {"pmid": "29664972"}, "pubmed", "https://pubmed.ncbi.nlm.nih.gov/29664972/", id="pmid"
+        ),
+        pytest.param(
+            {"pubmed_id": "30300948"},
+            "pubmed",
+            "https://pubmed.ncbi.nlm.nih.gov/30300948/",
+            id="scopus-pubmed",
+        ),
+        pytest.param(
+            {"pmc": "PMC5903632"},
+            "pmc",
+            "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC5903632/",
+            id="pmc",
+        ),
+        pytest.param(
+            {"mrnumber": "MR4504018"},
+            "mathscinet",
+            "https://mathscinet.ams.org/mathscinet-getitem?mr=MR4504018",
+            id="mathscinet",
+        ),
+        pytest.param(
+            {"zbl": "1540.65003"}, "zbmath", "https://zbmath.org/?q=an:1540.65003", id="zbl"
+        ),
+    ],
+)
+def test_links_from_every_exporter(fields: dict[str, str], kind: str, href: str) -> None:
+    assert Link(kind, href) in entry_links(fields).links
+
+
+def test_asset_bases_are_settings_and_addresses_stay_as_written() -> None:
+    bases = AssetBases(files="/files/", previews="/img/")
+    links = entry_links({"pdf": "a.pdf", "poster": "https://x.org/p.pdf"}, bases).links
+    assert links == (Link("pdf", "/files/a.pdf"), Link("poster", "https://x.org/p.pdf"))
+    assert entry_links({"pdf": "/abs/a.pdf"}).links == (Link("pdf", "/abs/a.pdf"),)
+    assert preview_address({"preview": "t.png"}, bases) == "/img/t.png"
+    assert preview_address({"preview": "javascript:alert(1)"}) is None

@@ -13,7 +13,8 @@ from .choices import OUTPUT_NAMES
 from .config import Config
 from .errors import Diagnostic, Severity
 from .group import group_page
-from .load import Bibliography, load
+from .links import AssetBases
+from .load import Bibliography, ReadSettings, load
 from .model import Entry, Page, Person
 from .names import InferredOwner, infer_owner, mark_owner, parse_person
 from .output import Content, whole_text, write_all
@@ -50,7 +51,9 @@ def analyse(bib_paths: Sequence[Path], config: Config, cache: Cache | None = Non
     # the entries come from the cache marked, as if the owner had been given.
     guess = cache.inferred_owner() if cache is not None and not owners else None
     read_with = owners or ((guess,) if guess else ())
-    bibliography = load(bib_paths, config.encoding, read_with, cache, jobs(config))
+    bibliography = load(
+        bib_paths, config.encoding, read_with, cache, jobs(config), read_settings(config)
+    )
     entries, inferred = bibliography.entries, None
     if not owners:
         entries, inferred = _with_guessed_owner(entries, read_with, cache)
@@ -63,6 +66,12 @@ def analyse(bib_paths: Sequence[Path], config: Config, cache: Cache | None = Non
     order = {path: index for index, path in enumerate(bib_paths)}
     diagnostics.sort(key=lambda d: (order.get(d.path, len(order)) if d.path else -1, d.line or 0))
     return Analysis(bibliography, entries, tuple(diagnostics), owners, inferred)
+
+
+def read_settings(config: Config) -> ReadSettings:
+    """What of the config decides how entries are made (see ``load.ReadSettings``)."""
+    assets = AssetBases(config.asset_base, config.preview_base)
+    return ReadSettings.from_config(config.venues, config.fields, assets)
 
 
 def _with_guessed_owner(

@@ -47,6 +47,14 @@ class Config:
     encoding: str = "utf-8"
     # Processes a large build may use; 0 means every CPU this process may run on.
     jobs: int = 0
+    # [venues]: a venue's full name (or a regular expression) → its label; wins over the
+    # shipped venue tables.
+    venues: tuple[tuple[str, str], ...] = ()
+    # [fields]: the user's own field names → bibfolio's (``wwwpdf = "pdf"``).
+    fields: tuple[tuple[str, str], ...] = ()
+    # Where a site keeps the files link fields name without an address (al-folio's).
+    asset_base: str = "/assets/pdf/"
+    preview_base: str = "/assets/img/publication_preview/"
 
 
 # The keys a bibfolio.toml may set, and the type each must have there.
@@ -68,6 +76,10 @@ _FILE_SETTINGS: dict[str, type] = {
     "skip_invalid": bool,
     "encoding": str,
     "jobs": int,
+    "venues": dict,
+    "fields": dict,
+    "asset_base": str,
+    "preview_base": str,
 }
 _TOML_LINE = re.compile(r"at line (\d+)")
 
@@ -114,6 +126,11 @@ def _checked(key: str, value: Any, path: Path) -> Any:
         if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
             raise ConfigError(f'setting "{key}" must be a list of strings', path)
         return tuple(items)
+    if expected is dict:
+        # A table of strings: kept as (key, value) pairs, in the file's order.
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(f'setting "{key}" must be a table of strings ([{key}])', path)
+        return tuple(value.items())
     if not isinstance(value, expected):
         raise ConfigError(f'setting "{key}" must be a {expected.__name__}', path)
     return value

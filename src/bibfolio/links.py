@@ -1,4 +1,9 @@
-"""Links of an entry: which fields hold them, and which addresses are safe to link to."""
+"""Links of an entry: which fields hold them, and which addresses are safe to link to.
+
+Exporters and site themes name the same links differently (al-folio's ``arxiv`` and ``html``,
+BibBase's ``url_Paper``, Hugo's ``url_code``, DBLP's ``ee``, ADS's ``adsurl``); identifiers
+(arXiv, DOI, PubMed, MathSciNet, zbMATH) become links to where anyone can read the paper.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +15,84 @@ from urllib.parse import quote, urlsplit
 
 from .model import Link
 
-# Fields holding a plain address, in the order their buttons appear.
-URL_FIELDS: tuple[str, ...] = ("pdf", "code", "slides", "video", "poster", "website")
+# Fields holding an address, and the kind of link each gives (several names, one kind).
+LINK_FIELDS: Mapping[str, str] = {
+    **dict.fromkeys(("pdf", "url_pdf", "url_paper", "pdfurl"), "pdf"),
+    **dict.fromkeys(("supp", "url_supplementary", "supplementary"), "supp"),
+    "html": "html",
+    **dict.fromkeys(("code", "url_code", "github"), "code"),
+    **dict.fromkeys(("data", "url_dataset", "dataset"), "data"),
+    **dict.fromkeys(("slides", "url_slides"), "slides"),
+    **dict.fromkeys(("video", "url_video"), "video"),
+    **dict.fromkeys(("poster", "url_poster"), "poster"),
+    "blog": "blog",
+    **dict.fromkeys(("website", "url_project"), "website"),
+    "adsurl": "ads",
+    **dict.fromkeys(("url", "ee", "bdsk-url-1"), "url"),
+}
+# The first of several fields of one kind wins: the table's own names, then the others.
+_FIELD_RANK: Mapping[str, int] = {name: index for index, name in enumerate(LINK_FIELDS)}
+# The order of the buttons; kinds from other ``url_*`` or ``*link`` fields come before
+# "arxiv", in the order of their fields.
+KIND_ORDER: tuple[str, ...] = (
+    *("pdf", "supp", "html", "code", "data", "slides", "video", "poster", "blog", "website"),
+    *("arxiv", "doi", "pubmed", "pmc", "mathscinet", "zbmath", "ads", "url"),
+)
 # Which link the title (and the compact label) points to, first match wins: arXiv is the
 # copy anyone can read, so it beats the publisher's page.
-PRIMARY_LINK_ORDER: tuple[str, ...] = ("arxiv", "url", "doi", "pdf", "website")
+PRIMARY_LINK_ORDER: tuple[str, ...] = (
+    *("arxiv", "url", "html", "doi", "pdf", "website", "pubmed", "pmc", "ads"),
+    *("mathscinet", "zbmath"),
+)
+# al-folio's file fields: a bare file name lives in the site's assets (see ``AssetBases``).
+FILE_KINDS = frozenset({"pdf", "supp", "poster", "slides"})
+# Bookkeeping addresses that are not links to the paper.
+NOT_LINKS = frozenset({"biburl", "bibsource", "file", "bdsk-file-1", "bdsk-file-2"})
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+_ARXIV_ID_TEXT = r"\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?"
 # New-style ids (2201.12023v2) and old-style ones (cs/0112017, math.GT/0309136).
-_ARXIV_ID = re.compile(
-    r"^(?:arxiv:)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)$", re.IGNORECASE
+_ARXIV_ID = re.compile(rf"^(?:arxiv:)?({_ARXIV_ID_TEXT})$", re.IGNORECASE)
+# An arXiv id written in running text or an address: "arXiv preprint arXiv:1510.08713",
+# "arXiv:2606.31440" (ADS's eid), arxiv.org/abs/…, the DOI 10.48550/arXiv.…, CoRR's
+# "abs/1901.00001".
+_ARXIV_IN_TEXT = re.compile(
+    rf"(?:arxiv[:.]\s*|arxiv\.org/(?:abs|pdf)/|^abs/)({_ARXIV_ID_TEXT})", re.IGNORECASE
+)
+# Fields that may carry an arXiv id in text, beside ``eprint`` and ``arxiv``.
+ARXIV_TEXT_FIELDS: tuple[str, ...] = (
+    *("journal", "journaltitle", "note", "howpublished", "eid", "pages", "doi", "url"),
+    *("volume", "booktitle", "number"),
 )
 _DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+_DIGITS = re.compile(r"\d+")
+# Identifier fields and the address each names: (kind, fields, address with {id}).
+_IDENTIFIERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("pubmed", ("pmid", "pubmed_id", "pubmed"), "https://pubmed.ncbi.nlm.nih.gov/{id}/"),
+    ("pmc", ("pmcid", "pmc"), "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC{id}/"),
+    ("mathscinet", ("mrnumber",), "https://mathscinet.ams.org/mathscinet-getitem?mr=MR{id}"),
+)
+_ZBMATH_FIELDS = ("zbl", "zbmath")
+_ZBMATH_ID = re.compile(r"\d{4}\.\d{5}|\d{7,8}")
 # Browsers drop these anywhere in a URL, so "java\tscript:" would still run.
 _IGNORED_BY_BROWSERS = re.compile(r"[\x00-\x20\x7f]")
 # CommonMark undoes backslash escapes of ASCII punctuation in link destinations.
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 # Most addresses: http(s) with nothing that cleaning, decoding or urlsplit would act on.
 _PLAIN_WEB_ADDRESS = re.compile(r"https?://[^\x00-\x20\x7f&\\\[\]]*", re.IGNORECASE)
+# Link fields of BibBase and Hugo (``url_Paper``, ``url_code``) and of hand-kept files
+# (``preprintlink``, ``codelink``): the kind is the rest of the name.
+_GENERIC_LINK_FIELD = re.compile(r"^url_([a-z]+)$|^([a-z]+)link$")
+
+
+@dataclass(frozen=True, slots=True)
+class AssetBases:
+    """Where a site keeps files that link fields name without an address (al-folio's
+    ``pdf = {paper.pdf}`` is ``/assets/pdf/paper.pdf``)."""
+
+    files: str = "/assets/pdf/"
+    previews: str = "/assets/img/publication_preview/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +107,23 @@ class EntryLinks:
         """The address the title links to."""
         by_kind = {link.kind: link.href for link in self.links}
         return next((by_kind[kind] for kind in PRIMARY_LINK_ORDER if kind in by_kind), None)
+
+
+def link_kind(field_name: str) -> str | None:
+    """The kind of link a field holds (``url_Paper`` → "pdf", ``codelink`` → "code"), or
+    None when it holds no address."""
+    if field_name in LINK_FIELDS:
+        return LINK_FIELDS[field_name]
+    if field_name in NOT_LINKS:
+        return None
+    match = _GENERIC_LINK_FIELD.match(field_name)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def is_address_field(field_name: str) -> bool:
+    """Whether a field's value is an address (never LaTeX-decoded: "~" and "%" mean
+    something in a URL)."""
+    return field_name in ("doi", "preview") or link_kind(field_name) is not None
 
 
 def safe_href(address: str) -> str | None:
@@ -80,6 +162,22 @@ def arxiv_id(eprint: str, archive_prefix: str = "") -> str | None:
     return None
 
 
+def find_arxiv_id(fields: Mapping[str, str]) -> str | None:
+    """The entry's arXiv id, wherever the exporter put it: ``eprint`` (with an arXiv or no
+    prefix), al-folio's ``arxiv``, or text such as Google Scholar's ``journal = {arXiv
+    preprint arXiv:1510.08713}``, ADS's ``eid``, an arxiv.org address or the arXiv DOI."""
+    prefix = fields.get("archiveprefix") or fields.get("eprinttype", "")
+    for name in ("eprint", "arxiv", "arxivid"):
+        identifier = arxiv_id(fields.get(name, ""), prefix if name == "eprint" else "")
+        if identifier:
+            return identifier
+    for name in ARXIV_TEXT_FIELDS:
+        match = _ARXIV_IN_TEXT.search(fields.get(name, ""))
+        if match:
+            return match.group(1)
+    return None
+
+
 def doi_name(doi: str) -> str | None:
     """The DOI itself (``10.NNNN/...``), given bare, as ``doi:...`` or as a doi.org URL."""
     match = _DOI.match(doi.strip())
@@ -92,28 +190,65 @@ def doi_url(doi: str) -> str | None:
     return f"https://doi.org/{quote(name, safe='/:;()._-')}" if name else None
 
 
-def entry_links(fields: Mapping[str, str]) -> EntryLinks:
-    """Collect the links of an entry from its (decoded) fields, refusing unsafe addresses."""
-    links: list[Link] = []
+def asset_address(address: str, base: str) -> str:
+    """A file name as al-folio reads it: with no scheme ("https:") and no leading "/", it is
+    a file in the site's assets under ``base``."""
+    address = address.strip()
+    if not address or address.startswith(("/", "#")) or _SCHEME.match(address):
+        return address
+    return base + address
+
+
+def entry_links(fields: Mapping[str, str], bases: AssetBases | None = None) -> EntryLinks:
+    """Collect the links of an entry from its (decoded) fields, refusing unsafe addresses.
+
+    One link per kind: of several fields of one kind, the first in ``LINK_FIELDS`` wins.
+    """
+    bases = bases or AssetBases()
+    found: dict[str, str] = {}
     refused: list[tuple[str, str]] = []
 
     def add(kind: str, address: str | None, raw: str) -> None:
         href = safe_href(address) if address else None
-        if href:
-            links.append(Link(kind, href))
-        else:
+        if not href:
             refused.append((kind, raw))
+        else:
+            found.setdefault(kind, href)
 
-    for kind in URL_FIELDS:
-        if fields.get(kind):
-            add(kind, fields[kind], fields[kind])
-    eprint = fields.get("eprint", "")
-    prefix = fields.get("archiveprefix") or fields.get("eprinttype", "")
-    identifier = arxiv_id(eprint, prefix) if eprint else None
+    by_kind: dict[str, list[str]] = {}
+    for name, value in fields.items():
+        kind = link_kind(name)
+        if kind and value.strip():
+            by_kind.setdefault(kind, []).append(name)
+    for kind, names in by_kind.items():
+        name = min(names, key=lambda name: _FIELD_RANK.get(name, len(_FIELD_RANK)))
+        address = fields[name].strip()
+        if kind in FILE_KINDS:
+            add(kind, asset_address(address, bases.files), address)
+        else:  # "www.springer.com/…" is an address without its scheme, not a relative link
+            add(kind, "http://" + address if address.startswith("www.") else address, address)
+    identifier = find_arxiv_id(fields)
     if identifier:
-        links.append(Link("arxiv", f"https://arxiv.org/abs/{identifier}"))
+        found["arxiv"] = f"https://arxiv.org/abs/{identifier}"
     if fields.get("doi"):
         add("doi", doi_url(fields["doi"]), fields["doi"])
-    if fields.get("url"):
-        add("url", fields["url"], fields["url"])
-    return EntryLinks(tuple(links), tuple(refused))
+    for kind, id_fields, address in _IDENTIFIERS:
+        value = next((fields[name] for name in id_fields if fields.get(name)), "")
+        number = _DIGITS.search(value)
+        if number:
+            found.setdefault(kind, address.format(id=number.group()))
+    zbmath = next((fields[name] for name in _ZBMATH_FIELDS if fields.get(name)), "")
+    zbmath_id = _ZBMATH_ID.search(zbmath)
+    if zbmath_id:
+        found.setdefault("zbmath", f"https://zbmath.org/?q=an:{zbmath_id.group()}")
+    rank = {kind: index for index, kind in enumerate(KIND_ORDER)}
+    before_arxiv = rank["arxiv"] - 0.5  # kinds of no table: after the files, before arXiv
+    ordered = sorted(found.items(), key=lambda item: rank.get(item[0], before_arxiv))
+    return EntryLinks(tuple(Link(kind, href) for kind, href in ordered), tuple(refused))
+
+
+def preview_address(fields: Mapping[str, str], bases: AssetBases | None = None) -> str | None:
+    """al-folio's ``preview`` thumbnail as a safe address (a bare file name is in the site's
+    preview images), or None."""
+    preview = fields.get("preview", "").strip()
+    return safe_href(asset_address(preview, (bases or AssetBases()).previews)) if preview else None

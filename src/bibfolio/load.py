@@ -32,9 +32,17 @@ from .cache import (
     entry_to_data,
 )
 from .errors import BibfolioError, Diagnostic, Severity
-from .labels import is_preprint, paper_label
+from .labels import FROM_PREPRINT, NO_USER_VENUES, UserVenues, paper_label
 from .latex import address_text, to_spans, to_unicode
-from .links import arxiv_id, doi_name, entry_links
+from .links import (
+    AssetBases,
+    arxiv_id,
+    doi_name,
+    entry_links,
+    find_arxiv_id,
+    is_address_field,
+    preview_address,
+)
 from .macros import MONTH_MACROS, MacroState, evaluate_in, literal
 from .model import Entry, Kind, Person, Span
 from .names import OwnerMatcher, fold, parse_authors
@@ -70,26 +78,40 @@ VENUE_FIELDS: tuple[str, ...] = (
     *("journal", "journaltitle", "booktitle", "howpublished", "school", "institution"),
     *("organization", "publisher"),  # a book's publisher, when it is all there is
 )
-# Fields holding addresses: never LaTeX-decoded, since "~" and "%" mean something in a URL.
-ADDRESS_FIELDS = frozenset({"url", "pdf", "code", "slides", "video", "poster", "website", "doi"})
-# The fields the model uses; only these are decoded (authors are decoded name by name).
-SHOWN_FIELDS = ADDRESS_FIELDS | {
-    *VENUE_FIELDS,
-    *("year", "date", "month", "abbr", "theme", "role", "selected", "author+an"),
-    *("eprint", "archiveprefix", "eprinttype"),
-}
-# Never copied from a crossref parent: they describe the parent itself.
-NOT_INHERITED = ADDRESS_FIELDS | {
-    *("title", "subtitle", "author", "author+an", "crossref", "xref", "xdata", "ids"),
-    *("entryset", "eprint", "archiveprefix", "eprinttype", "role", "selected", "abstract"),
-}
+# The fields the model uses besides those holding addresses (``links.is_address_field``);
+# only these are decoded (authors are decoded name by name).
+SHOWN_FIELDS = frozenset(
+    {
+        *VENUE_FIELDS,
+        *("year", "date", "month", "abbr", "theme", "role", "selected", "author+an"),
+        *("eprint", "archiveprefix", "eprinttype", "arxiv", "arxivid", "eid", "pages"),
+        *("volume", "number", "series", "type", "fjournal", "note", "additional_info"),
+        *("award", "award_name", "pmid", "pubmed_id", "pubmed", "pmcid", "pmc", "mrnumber"),
+        *("zbl", "zbmath"),
+    }
+)
+# Never copied from a crossref parent: they describe the parent itself (as do its links).
+NOT_INHERITED = frozenset(
+    {
+        *("title", "subtitle", "author", "author+an", "crossref", "xref", "xdata", "ids"),
+        *("entryset", "eprint", "archiveprefix", "eprinttype", "role", "selected", "abstract"),
+        *("arxiv", "arxivid", "eid", "pages", "note", "additional_info", "award", "award_name"),
+        *("pmid", "pubmed_id", "pubmed", "pmcid", "pmc", "mrnumber", "zbl", "zbmath", "doi"),
+    }
+)
 # What a child's field is called when it comes from the parent's title (BibTeX/biblatex).
 PARENT_TITLE_AS = "booktitle"
 # Fields only bibfolio reads, left out of the BibTeX shown to readers (author+an stays: it is
 # biblatex's, and it carries the equal-contribution marks).
+# Nor are the fields al-folio keeps for its own page, nor exporters' bookkeeping (DBLP's
+# biburl, bibsource and timestamp, ADS's adsnote, BibDesk's and JabRef's).
 BIBFOLIO_FIELDS = frozenset(
     {"theme", "abbr", "role", "selected", "crossref", "xdata", "code", "slides"}
-    | {"video", "poster", "website", "pdf"}
+    | {"video", "poster", "website", "pdf", "html", "supp", "blog", "preview", "award"}
+    | {"award_name", "bibtex_show", "google_scholar_id", "altmetric", "dimensions"}
+    | {"additional_info", "annotation", "biburl", "bibsource", "timestamp", "adsnote", "file"}
+    | {"date-added", "date-modified", "bdsk-url-1", "bdsk-url-2", "bdsk-file-1", "owner"}
+    | {"__markedentry"}
 )
 TRUE_WORDS = frozenset({"true", "yes", "1"})
 # A co-first mark: "Zheng*, Lianmin" or "Lianmin Zheng*" (before " and ", a comma or the end).
@@ -138,6 +160,38 @@ Item = tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
+class ReadSettings:
+    """What ``bibfolio.toml`` says about making entries: the user's venue labels, their own
+    field names, and where their site keeps files that link fields name without an address."""
+
+    venues: UserVenues = NO_USER_VENUES
+    field_names: Mapping[str, str] = field(default_factory=dict)
+    assets: AssetBases = field(default_factory=AssetBases)
+    # Names these settings in every entry's digest, so that changing them remakes entries.
+    key: str = ""
+
+    @classmethod
+    def from_config(
+        cls,
+        venues: Sequence[tuple[str, str]] = (),
+        field_names: Sequence[tuple[str, str]] = (),
+        assets: AssetBases | None = None,
+    ) -> ReadSettings:
+        """Settings from the config's ``[venues]``, ``[fields]`` and asset bases."""
+        assets = assets or AssetBases()
+        key = repr((tuple(venues), tuple(field_names), assets))
+        return cls(
+            UserVenues.from_settings(venues) if venues else NO_USER_VENUES,
+            {name.lower(): ours.lower() for name, ours in field_names},
+            assets,
+            hashlib.blake2b(key.encode(), digest_size=8).hexdigest(),
+        )
+
+
+DEFAULT_READ_SETTINGS = ReadSettings.from_config()
+
+
+@dataclass(frozen=True, slots=True)
 class Record:
     """One entry block as written: its fields evaluated and inherited, still in LaTeX."""
 
@@ -176,6 +230,7 @@ class _Reader:
     owners: OwnerMatcher
     cache: Cache | None = None
     jobs: int = 1
+    settings: ReadSettings = DEFAULT_READ_SETTINGS
     macros: dict[str, str] = field(default_factory=lambda: dict(MONTH_MACROS))
     # ``macros`` named by a hash of the @string definitions read so far, in order (made
     # anew by each definition, not for each of the many values that use a macro).
@@ -459,7 +514,10 @@ class _Reader:
     def to_entries(self, records: list[Record]) -> list[Entry]:
         """The records as entries: from the cache by digest, the others decoded (in parallel
         when there are many) and added to it."""
-        digests = [self.owners.digest(r.source or record_digest(r)) for r in records]
+        settings = self.settings
+        digests = [
+            self.owners.digest(f"{r.source or record_digest(r)}+{settings.key}") for r in records
+        ]
         table = self.cache.entries if self.cache is not None else {}
         missing = [index for index, digest in enumerate(digests) if digest not in table]
         # What this process decodes itself it keeps as is; workers send plain data.
@@ -468,7 +526,9 @@ class _Reader:
         def decode_part(start: int, stop: int) -> list[tuple[Any, ...]]:
             with collecting_new_cycles():
                 for index in missing[start:stop]:
-                    decoded[index] = build_entry(records[index], self.owners, digests[index])
+                    decoded[index] = build_entry(
+                        records[index], self.owners, digests[index], settings
+                    )
             return [entry_to_data(*decoded[index]) for index in missing[start:stop]]
 
         for index, data in zip(
@@ -506,12 +566,19 @@ def _cached_entry(
 
 
 def build_entry(
-    record: Record, owners: OwnerMatcher, digest: str = ""
+    record: Record,
+    owners: OwnerMatcher,
+    digest: str = "",
+    settings: ReadSettings = DEFAULT_READ_SETTINGS,
 ) -> tuple[Entry, list[tuple[str, str]]]:
     """Decode a record into an entry, with the (code, message) of each warning about it."""
     problems: list[tuple[str, str]] = []
     key = record.key
-    shown = {k: _display_text(k, v) for k, v in record.fields.items() if k in SHOWN_FIELDS}
+    shown = {
+        name: _display_text(name, value)
+        for name, value in _with_own_names(record.fields, settings.field_names).items()
+        if name in SHOWN_FIELDS or is_address_field(name)
+    }
     kind = Kind.PROJECT if record.entry_type in PROJECT_TYPES else Kind.PAPER
     title_spans = to_spans(record.fields.get("title", "")) or (Span(key),)
     title = "".join(span.text for span in title_spans)
@@ -519,7 +586,7 @@ def build_entry(
     year = _year(year_text)
     if year_text and year is None:
         problems.append(("bad-year", f'year "{year_text}" has no four-digit year'))
-    links = entry_links(shown)
+    links = entry_links(shown, settings.assets)
     for link_kind, address in links.refused:
         code, why = (
             ("malformed-doi", "is not a DOI (10.NNNN/...)")
@@ -534,22 +601,22 @@ def build_entry(
         )
     authors = parse_authors(record.fields.get("author", ""), shown.get("author+an", ""))
     venue = next((shown[name] for name in VENUE_FIELDS if shown.get(name)), "")
-    abbr = shown.get("abbr", "")
-    label = title if kind is Kind.PROJECT else paper_label(abbr, venue, year, bool(eprint))
+    label = paper_label(shown, record.entry_type, venue, year, settings.venues)
     entry = Entry(
         key=key,
         kind=kind,
         entry_type=record.entry_type,
         title=title,
         title_spans=title_spans,
-        label=label or title,
+        label=(title if kind is Kind.PROJECT else label.text) or title,
+        label_source="" if kind is Kind.PROJECT else label.source,
         authors=owners.mark(authors.people),
         et_al=authors.et_al,
         editors=owners.mark(parse_authors(record.fields.get("editor", "")).people),
         year=year,
         month=_month(shown.get("month", "")),
         venue=venue,
-        is_preprint=kind is Kind.PAPER and not abbr and is_preprint(venue, bool(eprint)),
+        is_preprint=kind is Kind.PAPER and label.source == FROM_PREPRINT,
         abstract=to_unicode(record.fields.get("abstract", "")),
         bibtex=clean_bibtex(record),
         theme=shown.get("theme") or None,
@@ -557,6 +624,11 @@ def build_entry(
         selected=shown.get("selected", "").lower() in TRUE_WORDS,
         links=links.links,
         url=links.primary,
+        preview=preview_address(shown, settings.assets),
+        award=shown.get("award_name") or shown.get("award", ""),
+        note=" ".join(
+            dict.fromkeys(shown[name] for name in ("note", "additional_info") if shown.get(name))
+        ),
         identities=paper_identities(record.fields, title),
         path=record.path,
         line=record.line,
@@ -571,8 +643,7 @@ def paper_identities(fields: Mapping[str, str], title: str) -> tuple[tuple[str, 
     doi = doi_name(fields.get("doi", ""))
     if doi:
         identities.append(("DOI", doi.lower()))
-    eprint = fields.get("eprint", "")
-    identifier = arxiv_id(eprint, fields.get("archiveprefix", "")) if eprint else None
+    identifier = find_arxiv_id(fields)
     if identifier:
         identities.append(("arXiv id", _ARXIV_VERSION.sub("", identifier)))
     words = _TITLE_WORDS.findall(fold(title))
@@ -599,6 +670,7 @@ def load(
     owners: Sequence[Person] = (),
     cache: Cache | None = None,
     jobs: int = 1,
+    settings: ReadSettings = DEFAULT_READ_SETTINGS,
 ) -> Bibliography:
     """Read the .bib files in order; macros and crossref targets are shared between them.
 
@@ -606,7 +678,7 @@ def load(
     it has seen are taken from it, and what is new is added to it. Parsing and decoding what
     is new may use up to ``jobs`` processes.
     """
-    reader = _Reader(encoding, OwnerMatcher(owners), cache, jobs)
+    reader = _Reader(encoding, OwnerMatcher(owners), cache, jobs, settings)
     with cyclic_gc_paused():
         for path in paths:
             reader.read(path)
@@ -662,7 +734,9 @@ def _inherited_fields(parent: Record, relation: str) -> dict[str, str]:
     Through ``crossref`` the parent's title becomes the child's ``booktitle``, as in BibTeX's
     conventions for @inproceedings in @proceedings; ``xdata`` parents give their fields as is.
     """
-    fields = {k: v for k, v in parent.fields.items() if k not in NOT_INHERITED}
+    fields = {
+        k: v for k, v in parent.fields.items() if k not in NOT_INHERITED and not is_address_field(k)
+    }
     if relation == "crossref" and parent.fields.get("title"):
         fields.setdefault(PARENT_TITLE_AS, parent.fields["title"])
     return fields
@@ -910,13 +984,22 @@ def _consecutive_runs(indexes: list[int]) -> Iterable[list[int]]:
 
 def _display_text(name: str, value: str) -> str:
     """Decode LaTeX for display, except in address fields, where only ``\\_`` and kin unescape."""
-    return address_text(value) if name in ADDRESS_FIELDS else to_unicode(value)
+    return address_text(value) if is_address_field(name) else to_unicode(value)
+
+
+def _with_own_names(fields: Mapping[str, str], own_names: Mapping[str, str]) -> Mapping[str, str]:
+    """The fields with the user's own names (``[fields]``) read as bibfolio's; a field the
+    entry has under bibfolio's name wins."""
+    if not own_names:
+        return fields
+    renamed = {own_names.get(name, name): value for name, value in fields.items()}
+    return {**renamed, **{n: v for n, v in fields.items() if n in own_names.values()}}
 
 
 def _month(text: str) -> int | None:
     """``January``, ``jan`` or ``1`` as a month number; anything else as None."""
     text = text.strip().lower()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text) if 1 <= int(text) <= 12 else None
     return next((n for name, n in _MONTHS.items() if text and name.startswith(text[:3])), None)
 

@@ -32,6 +32,14 @@ LINK_LABELS: dict[str, str] = {
     "poster": "Poster",
     "website": "Website",
     "url": "Link",
+    "html": "HTML",
+    "supp": "Supp",
+    "blog": "Blog",
+    "ads": "ADS",
+    "pubmed": "PubMed",
+    "pmc": "PMC",
+    "mathscinet": "MathSciNet",
+    "zbmath": "zbMATH",
 }
 
 
@@ -102,6 +110,14 @@ class Entry:
     selected: bool = False
     links: tuple[Link, ...] = ()
     url: str | None = None
+    # Where the label came from: "abbr", "venue table", "year only"… (see ``labels.py``).
+    label_source: str = ""
+    # A thumbnail (al-folio's ``preview``), already safe to put in a ``src``.
+    preview: str | None = None
+    # An award the paper won (al-folio's ``award_name``, else ``award``), shown as a badge.
+    award: str = ""
+    # A remark to show with the citation (``note``, al-folio's ``additional_info``).
+    note: str = ""
     # What makes two entries the same paper: ("DOI", doi), ("arXiv id", id without version)
     # and ("title", its words, folded), each when known; the duplicate check compares them.
     identities: tuple[tuple[str, str], ...] = ()
