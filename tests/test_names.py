@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bibfolio.model import Entry, Kind, Person
 from bibfolio.names import (
@@ -14,6 +17,7 @@ from bibfolio.names import (
     parse_authors,
     parse_person,
     same_person,
+    split_names,
 )
 
 
@@ -61,6 +65,120 @@ def test_parse_authors_reads_annotation_positions_and_others() -> None:
 def test_braced_and_is_one_author() -> None:
     authors = parse_authors("{Google Research and Brain Team} and Lovelace, Ada")
     assert [p.name for p in authors.people] == ["Google Research and Brain Team", "Ada Lovelace"]
+
+
+@pytest.mark.parametrize(
+    ("latex", "names"),
+    [
+        pytest.param(
+            r"Vaswani, A. and \L{}ukasz Kaiser", ["Vaswani, A.", r"\L{}ukasz Kaiser"], id="L"
+        ),
+        pytest.param(
+            r"Ng, A. and \"{O}zg\"{u}r Bob", ["Ng, A.", r"\"{O}zg\"{u}r Bob"], id="umlaut"
+        ),
+        pytest.param(r"A, B and \textbf{Smith}, J.", ["A, B", r"\textbf{Smith}, J."], id="textbf"),
+        pytest.param("A, B AND C, D\nAnd\tE, F", ["A, B", "C, D", "E, F"], id="any-case-space"),
+        pytest.param(
+            "{Barnes {and} Noble} and Ng, A.", ["{Barnes {and} Noble}", "Ng, A."], id="braced"
+        ),
+        pytest.param(
+            r"Li, {\relax Ch}ang and Ng, A.", [r"Li, {\relax Ch}ang", "Ng, A."], id="group"
+        ),
+        pytest.param("and Smith and Jones and", ["and Smith", "Jones and"], id="and-at-the-ends"),
+        pytest.param("Anderson, Band and Sand, Andy", ["Anderson, Band", "Sand, Andy"], id="words"),
+        pytest.param("Ng~and~Li", ["Ng~and~Li"], id="ties-are-not-spaces"),
+        pytest.param("  ", [], id="empty"),
+    ],
+)
+def test_split_names_splits_as_bibtex_does(latex: str, names: list[str]) -> None:
+    assert split_names(latex) == names
+
+
+@pytest.mark.parametrize(
+    ("latex", "name"),
+    [
+        pytest.param(r"Vaswani, A. and \L{}ukasz Kaiser", "Łukasz Kaiser", id="L"),
+        pytest.param(r"Ng, A. and \"{O}zg\"{u}r Bob", "Özgür Bob", id="umlaut"),
+    ],
+)
+def test_a_name_starting_with_a_command_keeps_its_first_letters(latex: str, name: str) -> None:
+    assert parse_authors(latex).people[1].name == name
+
+
+def _bibtex_split(latex: str) -> list[str]:
+    """BibTeX's rule, read character by character: "and" between white space splits at brace
+    depth 0; every brace counts, and nothing else is special."""
+    text = latex.strip(" \r\n\t")
+    names, start, depth, i = [], 0, 0, 0
+    while i < len(text):
+        separator = re.compile(r"[ \t\r\n]+and[ \t\r\n]+", re.IGNORECASE).match(text, i)
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth = max(depth - 1, 0)
+        elif separator and depth == 0:
+            names.append(text[start:i])
+            start = i = separator.end()
+            continue
+        i += 1
+    return [*names, text[start:]] if text else names
+
+
+_NAME_PARTS = st.sampled_from(
+    [
+        "Smith",
+        "J.",
+        "van",
+        "Anderson",
+        "Band",
+        "Sandy",
+        "others",
+        r"\L{}ukasz",
+        r"\"{O}zg\"{u}r",
+        r"\textbf{Beck, E. D.}",
+        r"\textbf{X}",
+        "{and}",
+        "{Corporate and Co}",
+        r"R{\'e}",
+        r"Oca\~{n}a",
+        'M{\\"u}ller',
+        "Jean~Paul",
+        "{\\bf Doe}",
+        "Zheng*",
+        ",",
+        "Ng,",
+        "{{a} and b}",
+    ]
+)
+_SEPARATOR = st.sampled_from([" and ", " AND ", " And ", "\nand\t", "  aNd  "])
+
+
+@given(
+    st.lists(st.lists(_NAME_PARTS, min_size=1, max_size=4).map(" ".join), min_size=1, max_size=6),
+    st.data(),
+)
+def test_split_names_is_bibtex_split_and_loses_nothing(
+    names: list[str], data: st.DataObject
+) -> None:
+    separators = [data.draw(_SEPARATOR) for _ in names[1:]]
+    latex = names[0] + "".join(sep + name for sep, name in zip(separators, names[1:], strict=True))
+    split = split_names(latex)
+    assert split == _bibtex_split(latex)
+    assert split == names
+    assert "".join(name + sep for name, sep in zip(split, [*separators, ""], strict=True)) == latex
+
+
+@given(st.text(alphabet="aAnNdD {}\\\"'x\n", max_size=40))
+def test_split_names_agrees_with_bibtex_on_any_text(latex: str) -> None:
+    split = split_names(latex)
+    assert split == _bibtex_split(latex)
+    rest = latex.strip(" \r\n\t")
+    for name in split:  # the names, in order, and between them only separators
+        assert rest.startswith(name)
+        rest = rest[len(name) :]
+        separator = re.match(r"[ \t\r\n]+and[ \t\r\n]+", rest, re.IGNORECASE)
+        rest = rest[separator.end() :] if separator else rest
+    assert rest == ""
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ COFIRST_MARK = "*"
 _ANNOTATION_ITEM = re.compile(r"^\s*(\d+)\s*(?::\s*[\w-]+\s*)?=\s*(.*?)\s*$")
 _NAME_TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
 _AND = re.compile(r"[ \r\n\t]+[aA][nN][dD][ \r\n\t]+")
+_AND_OR_BRACE = re.compile(rf"[{{}}]|{_AND.pattern}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,18 +73,31 @@ def parse_authors(latex_authors: str, annotation: str = "") -> AuthorList:
 
 
 def split_names(latex_authors: str) -> list[str]:
-    """Split an author field at " and " (not inside braces), as BibTeX does.
+    """Split an author field at " and " outside braces, as BibTeX does.
 
-    Fields without braces or backslashes, most of them, are split with a regular expression;
-    bibtexparser's character-by-character splitter, for the others, costs more than the rest
-    of reading the entry.
+    BibTeX counts every brace, a command's too (``\\L{}ukasz``), and no other character is
+    special: bibtexparser's splitter skips the character after a backslash and so cut the
+    first letters off a name that starts with a command. Fields without braces, most of them,
+    are split with one regular expression; the others in one pass over their braces and "and"s.
     """
-    if "{" in latex_authors or "}" in latex_authors or "\\" in latex_authors:
-        from bibtexparser.middlewares.names import split_multiple_persons_names
-
-        return split_multiple_persons_names(latex_authors)
     names = latex_authors.strip(" \r\n\t")
-    return _AND.split(names) if names else []
+    if not names:
+        return []
+    if "{" not in names and "}" not in names:
+        return _AND.split(names)
+    parts: list[str] = []
+    start = depth = 0
+    for match in _AND_OR_BRACE.finditer(names):
+        token = match.group()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(depth - 1, 0)
+        elif not depth:
+            parts.append(names[start : match.start()])
+            start = match.end()
+    parts.append(names[start:])
+    return parts
 
 
 @lru_cache(maxsize=1024)
