@@ -41,11 +41,57 @@ def test_parse_person_splits_name_parts(
 
 
 @pytest.mark.parametrize(
+    ("latex", "first", "von", "last", "jr"),
+    [
+        pytest.param(r"Oca\~{n}a, Manuel", "Manuel", "", "Ocaña", "", id="tilde-accent"),
+        pytest.param(r"Oca\~na, Manuel", "Manuel", "", "Ocaña", "", id="tilde-accent-no-braces"),
+        pytest.param("Jean~Paul Sartre", "Jean Paul", "", "Sartre", "", id="tie-is-a-space"),
+        pytest.param(
+            "family=Smithers Jones, prefix=van der, given=James, useprefix=true",
+            "James",
+            "van der",
+            "Smithers Jones",
+            "",
+            id="extended",
+        ),
+        pytest.param("id=x, given=Alfred, family=Adler", "Alfred", "", "Adler", "", id="ext-id"),
+        pytest.param(
+            "family={Doe, Sr}, given = {Jo Ann}, given-i=J, suffix=III",
+            "Jo Ann",
+            "",
+            "Doe, Sr",
+            "III",
+            id="extended-braced-values",
+        ),
+        pytest.param("Smith = Jones, Ann", "Ann", "", "Smith = Jones", "", id="not-extended"),
+        pytest.param(r"\textbf{Beck, E. D.}", "E. D.", "", "Beck", "", id="textbf-whole-name"),
+        pytest.param(r"\underline{Smith}, J.", "J.", "", "Smith", "", id="underline"),
+        pytest.param(r"\emph{Ada Lovelace}", "Ada", "", "Lovelace", "", id="emph"),
+        pytest.param(r"{\bf Ada Lovelace}", "Ada", "", "Lovelace", "", id="bf-switch"),
+        pytest.param(
+            r"\mkbibbold{Ferguson}, \mkbibbold{Deborah}", "Deborah", "", "Ferguson", "", id="mkbib"
+        ),
+        pytest.param(r"{\myname{Ginsburg}}, A.", "A.", "", "Ginsburg", "", id="unknown-macro"),
+        pytest.param(r"\textbf{\underline{Beck}}, E.", "E.", "", "Beck", "", id="nested"),
+        pytest.param(r"{\noopsort{b}}de Araujo, J.", "J.", "de", "Araujo", "", id="noopsort"),
+        pytest.param(r"Na{\c{c}}, K.", "K.", "", "Naç", "", id="accent-is-no-wrapper"),
+    ],
+)
+def test_parse_person_reads_accents_extended_names_and_wrappers(
+    latex: str, first: str, von: str, last: str, jr: str
+) -> None:
+    person = parse_person(latex)
+    assert (person.first, person.von, person.last, person.jr) == (first, von, last, jr)
+
+
+@pytest.mark.parametrize(
     "latex",
     [
         pytest.param("Zheng*, Lianmin", id="star-on-last-comma-first"),
         pytest.param("Lianmin Zheng*", id="star-on-first-last"),
         pytest.param("Lianmin Zheng *", id="star-after-space"),
+        pytest.param("*Zheng, Lianmin", id="star-before"),
+        pytest.param(r"*\textbf{Zheng, Lianmin}", id="star-before-wrapper"),
     ],
 )
 def test_trailing_star_marks_cofirst_and_is_not_displayed(latex: str) -> None:
@@ -99,6 +145,7 @@ def test_split_names_splits_as_bibtex_does(latex: str, names: list[str]) -> None
     [
         pytest.param(r"Vaswani, A. and \L{}ukasz Kaiser", "Łukasz Kaiser", id="L"),
         pytest.param(r"Ng, A. and \"{O}zg\"{u}r Bob", "Özgür Bob", id="umlaut"),
+        pytest.param(r"A, B and \textbf{Smith}, J.", "J. Smith", id="textbf"),
     ],
 )
 def test_a_name_starting_with_a_command_keeps_its_first_letters(latex: str, name: str) -> None:
@@ -214,6 +261,8 @@ def test_equal_contribution_positions(annotation: str, positions: set[int]) -> N
         pytest.param("Augustus De Morgan", "De Morgan, Augustus", True, id="capitalised-von"),
         pytest.param("A. De Morgan", "De Morgan, Augustus", True, id="capitalised-von-initial"),
         pytest.param("A. B.", "Ann Bee", False, id="family-name-is-never-an-initial"),
+        pytest.param(r"\textbf{Beck, E. D.}", "Emorie D. Beck", True, id="bold-whole-name"),
+        pytest.param(r"{\bf E. Beck}", "Emorie D. Beck", True, id="bold-switch"),
     ],
 )
 def test_same_person(a: str, b: str, same: bool) -> None:

@@ -19,6 +19,19 @@ _ANNOTATION_ITEM = re.compile(r"^\s*(\d+)\s*(?::\s*[\w-]+\s*)?=\s*(.*?)\s*$")
 _NAME_TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
 _AND = re.compile(r"[ \r\n\t]+[aA][nN][dD][ \r\n\t]+")
 _AND_OR_BRACE = re.compile(rf"[{{}}]|{_AND.pattern}")
+_BRACE = re.compile(r"[{}]")
+_BRACE_OR_COMMA = re.compile(r"[{},]")
+# A command with an argument, or a group opened by a switch: ``\textbf{``, ``{\bf ``.
+_WRAPPER = re.compile(r"\\[A-Za-z]{2,}\s*\{|\{\\[A-Za-z]{2,}\s+")
+# A tilde accent, ``\~{n}`` or ``\~n``, which braces keep out of the name parser's reach.
+_TILDE_ACCENT = re.compile(r"\\~(?:\{[^{}]*\}|[^\s{])")
+# biblatex's extended name format: the name parts biber reads, in ``Person``'s order (given,
+# prefix, family, suffix), and the keys it also allows, which say nothing about the name.
+_NAME_PARTS = ("given", "prefix", "family", "suffix")
+_EXTENDED_KEYS = frozenset(
+    (*_NAME_PARTS, *(f"{part}-i" for part in _NAME_PARTS), "id", "useprefix", "uniquename")
+)
+_EXTENDED_ITEM = re.compile(r"\s*(?P<key>[A-Za-z-]+)\s*=\s*(?P<value>.*?)\s*", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +57,16 @@ def _as_cofirst(person: Person) -> Person:
 @lru_cache(maxsize=4096)
 def _parse_name(text: str) -> Person:
     """The cached part of ``parse_person``: the same names recur on many papers."""
-    is_cofirst = text.endswith(COFIRST_MARK)
-    if is_cofirst:
-        text = text[: -len(COFIRST_MARK)].rstrip()
+    extended = _extended_name(text)
+    if extended is not None:
+        return extended
+    if "\\" in text:
+        text = _unwrapped(text)
+        # bibtexparser reads the "~" of an accent as a tie, a space: Oca\~{n}a -> "Oca na".
+        text = _TILDE_ACCENT.sub(r"{\g<0>}", text)
+    # A "*" before or after a name marks an equal contribution: "*Beck, E. D.", "Zheng *".
+    is_cofirst = text.startswith(COFIRST_MARK) or text.endswith(COFIRST_MARK)
+    text = text.strip(COFIRST_MARK + " ")
     from bibtexparser.middlewares.names import parse_single_name_into_parts
 
     parts = parse_single_name_into_parts(text, strict=False)
@@ -57,6 +77,62 @@ def _parse_name(text: str) -> Person:
     if last.endswith(COFIRST_MARK):
         last, is_cofirst = last[: -len(COFIRST_MARK)].rstrip(), True
     return Person(first=first, von=von, last=last, jr=jr, is_cofirst=is_cofirst)
+
+
+def _unwrapped(text: str) -> str:
+    """``text`` without the commands and switch groups that only format what they hold.
+
+    Files bold or underline the owner: ``\\textbf{Beck, E. D.}``, ``{\\bf Ada Lovelace}``,
+    ``\\mkbibbold{Ferguson}``. Wrapping the whole name hides its comma and spaces from the
+    name parser, which then reads it as one family name. A wrapper is a command or a switch
+    whose text is its argument's, so ``\\noopsort{a}`` (no text) and ``\\c{c}`` (ç) stay.
+    """
+    start = 0
+    while match := _WRAPPER.search(text, start):
+        opening = match.end() - 1 if text[match.end() - 1] == "{" else match.start()
+        close = _closing_brace(text, opening)
+        inner, wrapped = text[match.end() : close], text[match.start() : close + 1]
+        if close > 0 and inner.strip() and to_unicode(wrapped) == to_unicode(inner):
+            text, start = text[: match.start()] + inner + text[close + 1 :], match.start()
+        else:
+            start = match.start() + 1
+    return text
+
+
+def _closing_brace(text: str, opening: int) -> int:
+    """The index of the brace closing the one at ``opening``, or -1 when it is not closed."""
+    depth = 0
+    for brace in _BRACE.finditer(text, opening):
+        depth += 1 if brace.group() == "{" else -1
+        if not depth:
+            return brace.start()
+    return -1
+
+
+def _extended_name(text: str) -> Person | None:
+    """A name in biblatex's extended format (``family=Smith, given=Jo, prefix=van``), read as
+    biber reads it; None for a name in BibTeX's format.
+
+    A name is extended only when every comma-separated part is ``key=value`` with a key biber
+    knows, so a family name with an "=" in it stays a name.
+    """
+    if "=" not in text:
+        return None
+    parts: dict[str, str] = {}
+    start = depth = 0
+    for match in _BRACE_OR_COMMA.finditer(f"{text},"):
+        if match.group() != ",":
+            depth += 1 if match.group() == "{" else -1
+            continue
+        if depth:
+            continue
+        item = _EXTENDED_ITEM.fullmatch(text[start : match.start()])
+        if item is None or item["key"].lower() not in _EXTENDED_KEYS:
+            return None
+        parts[item["key"].lower()] = item["value"]
+        start = match.end()
+    first, von, last, jr = (to_unicode(parts.get(key, "")) for key in _NAME_PARTS)
+    return Person(first=first, von=von, last=last, jr=jr) if last or first else None
 
 
 def parse_authors(latex_authors: str, annotation: str = "") -> AuthorList:
