@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bibfolio.build import owner_note
 from bibfolio.model import Entry, Kind, Person
 from bibfolio.names import (
     equal_contribution_positions,
@@ -338,7 +339,7 @@ def test_marked_entries_keep_distinct_digests_named_after_their_owners() -> None
     assert mark_owner([_paper("c", "Ada Lovelace")], [])[0].digest == ""
 
 
-def test_infer_owner_takes_the_most_frequent_author_with_fullest_name() -> None:
+def test_infer_owner_takes_the_most_frequent_author_as_most_often_written() -> None:
     entries = [
         _paper("a", "A. Lovelace and Babbage, Charles"),
         _paper("b", "Lovelace, Ada and Babbage, Charles"),
@@ -347,6 +348,64 @@ def test_infer_owner_takes_the_most_frequent_author_with_fullest_name() -> None:
     guess = infer_owner(entries)
     assert guess is not None
     assert (guess.person.name, guess.papers, guess.total) == ("Ada Lovelace", 3, 3)
+
+
+@pytest.mark.parametrize(
+    ("spellings", "name", "papers", "variants"),
+    [
+        pytest.param(
+            ["Tobias Weyand"] * 15 + ["Tobias Christoph Weyand", "T. Weyand"],
+            "Tobias Weyand",
+            17,
+            ("Tobias Christoph Weyand", "T. Weyand"),
+            id="most-used-spelling-not-fullest",
+        ),
+        pytest.param(
+            ["Ginsburg, Adam"] * 5 + ["Adam G. Ginsburg"] * 2 + ["{\\'A}. Ginsburg"],
+            "Adam Ginsburg",
+            8,
+            ("Adam G. Ginsburg", "Á. Ginsburg"),
+            id="middle-name-initial-accent",
+        ),
+        pytest.param(
+            ["\\textbf{Beck, E. D.}"] * 3 + ["*\\textbf{Beck, E. D.}", "Beck, Emorie D."],
+            "E. D. Beck",
+            5,
+            ("Emorie D. Beck",),
+            id="wrapped",
+        ),
+        pytest.param(
+            ["J. Smith"] * 3 + ["John Smith"] * 2 + ["Jane Smith"] * 2,
+            "J. Smith",
+            5,
+            ("John Smith",),
+            id="an-initial-joins-one-person-only",
+        ),
+        pytest.param(
+            ["{LIGO Scientific Collaboration}"] * 5 + ["Ferguson, Deborah"] * 2,
+            "Deborah Ferguson",
+            2,
+            (),
+            id="not-a-collaboration",
+        ),
+    ],
+)
+def test_infer_owner_counts_spellings_of_one_person_together(
+    spellings: list[str], name: str, papers: int, variants: tuple[str, ...]
+) -> None:
+    papers_by_owner = (_paper(str(i), spelling) for i, spelling in enumerate(spellings))
+    guess = infer_owner([_paper("other", "Coauthor, Carl"), *papers_by_owner])
+    assert guess is not None
+    assert (guess.person.name, guess.papers, guess.variants) == (name, papers, variants)
+    assert not guess.person.is_cofirst
+
+
+def test_owner_note_lists_the_merged_spellings() -> None:
+    guess = infer_owner([_paper("a", "Lovelace, Ada"), _paper("b", "A. Lovelace")])
+    assert owner_note(guess) == (
+        'note: no owner given; assuming "Ada Lovelace", an author of 2 of 2 papers '
+        '(also written "A. Lovelace") (set it with --owner or in bibfolio.toml)'
+    )
 
 
 def test_infer_owner_ignores_projects_and_empty_input() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -301,47 +300,65 @@ def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entr
 
 @dataclass(frozen=True, slots=True)
 class InferredOwner:
-    """The author found on the most papers, and on how many of them."""
+    """The person found on the most papers, on how many of them, and the other spellings of
+    their name counted with the one shown."""
 
     person: Person
     papers: int
     total: int
+    variants: tuple[str, ...] = ()
+
+
+_Spelling = tuple[str, str, str, str]
 
 
 def infer_owner(entries: Iterable[Entry]) -> InferredOwner | None:
-    """Guess the site owner: the author who appears on the most papers.
+    """Guess the site owner: the person who appears on the most papers.
 
-    Names are grouped by family name and first initial; ties go to the author seen first.
-    The fullest spelling seen is returned, so ``L. Zheng`` and ``Lianmin Zheng`` give the
-    latter.
+    The spellings of one person's name (initials or given names, a middle name or not,
+    accents, braces) are counted together: each spelling, the most used first, joins the first
+    group whose every spelling it can denote (``same_person``; "J. Smith" joins "John Smith"
+    but "Jane Smith" then starts her own). The owner is shown as the spelling on the most of
+    their papers: the one a file uses, not a fuller one seen once. Ties go to the one seen
+    first, and a person with a given name beats a collaboration without one.
     """
     papers = [entry for entry in entries if entry.kind is Kind.PAPER]
-    counts: Counter[tuple[str, str]] = Counter()
-    fullest: dict[tuple[str, str], Person] = {}
-    # The same Person objects recur on many papers: each one's key is worked out once
+    people: dict[_Spelling, Person] = {}
+    on_papers: dict[_Spelling, set[int]] = {}
+    # The same Person objects recur on many papers: each one's spelling is made once
     # (by identity, which is safe while ``papers`` holds them and much cheaper than hashing).
-    keys: dict[int, tuple[str, str]] = {}
-    for entry in papers:
-        seen_here: set[tuple[str, str]] = set()
+    spellings: dict[int, _Spelling] = {}
+    for index, entry in enumerate(papers):
         for person in entry.authors:
-            key = keys.get(id(person))
-            if key is None:
-                key = keys[id(person)] = _owner_key(person)
-            if key in seen_here:
-                continue
-            seen_here.add(key)
-            counts[key] += 1
-            known = fullest.get(key)
-            if known is None or len(person.first) > len(known.first):
-                fullest[key] = person
-    if not counts:
+            spelling = spellings.get(id(person))
+            if spelling is None:
+                spelling = spellings[id(person)] = (
+                    person.first,
+                    person.von,
+                    person.last,
+                    person.jr,
+                )
+                people.setdefault(spelling, person)
+            on_papers.setdefault(spelling, set()).add(index)
+    if not people:
         return None
-    key, papers_with_owner = counts.most_common(1)[0]
-    owner = replace(fullest[key], is_cofirst=False, is_owner=False)
-    return InferredOwner(owner, papers_with_owner, len(papers))
-
-
-def _owner_key(person: Person) -> tuple[str, str]:
-    """What ``infer_owner`` counts a person by: family name and first initial."""
-    given = _given_tokens(person)
-    return (_family_name(person), given[0][0] if given else "")
+    # Names that can denote one person end in the same word, so only those are compared.
+    by_word: dict[str, list[list[_Spelling]]] = {}
+    groups: list[list[_Spelling]] = []  # in the order made: most used spelling first
+    for spelling in sorted(on_papers, key=lambda s: -len(on_papers[s])):
+        person = people[spelling]
+        alike = by_word.setdefault((_all_tokens(person) or [""])[-1], [])
+        group = next((g for g in alike if all(same_person(person, people[s]) for s in g)), None)
+        if group is None:
+            group = []
+            alike.append(group)
+            groups.append(group)
+        group.append(spelling)
+    counts = [len(set().union(*(on_papers[s] for s in group))) for group in groups]
+    # A collaboration ({LIGO Scientific Collaboration}) has no given name and may head more
+    # papers than the owner, who has one.
+    chosen = max(range(len(groups)), key=lambda i: (bool(people[groups[i][0]].first), counts[i]))
+    best = groups[chosen]
+    owner = replace(people[best[0]], is_cofirst=False, is_owner=False)
+    variants = dict.fromkeys(people[s].name for s in best[1:] if people[s].name != owner.name)
+    return InferredOwner(owner, counts[chosen], len(papers), tuple(variants))
