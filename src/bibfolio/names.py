@@ -118,18 +118,11 @@ def _extended_name(text: str) -> Person | None:
     if "=" not in text:
         return None
     parts: dict[str, str] = {}
-    start = depth = 0
-    for match in _BRACE_OR_COMMA.finditer(f"{text},"):
-        if match.group() != ",":
-            depth += 1 if match.group() == "{" else -1
-            continue
-        if depth:
-            continue
-        item = _EXTENDED_ITEM.fullmatch(text[start : match.start()])
+    for part in _split_outside_braces(text, _BRACE_OR_COMMA):
+        item = _EXTENDED_ITEM.fullmatch(part)
         if item is None or item["key"].lower() not in _EXTENDED_KEYS:
             return None
         parts[item["key"].lower()] = item["value"]
-        start = match.end()
     first, von, last, jr = (to_unicode(parts.get(key, "")) for key in _NAME_PARTS)
     return Person(first=first, von=von, last=last, jr=jr) if last or first else None
 
@@ -160,18 +153,24 @@ def split_names(latex_authors: str) -> list[str]:
         return []
     if "{" not in names and "}" not in names:
         return _AND.split(names)
+    return _split_outside_braces(names, _AND_OR_BRACE)
+
+
+def _split_outside_braces(text: str, separator_or_brace: re.Pattern[str]) -> list[str]:
+    """``text`` split at the matches of ``separator_or_brace`` that are not braces and not
+    inside braces, in one pass over those matches."""
     parts: list[str] = []
     start = depth = 0
-    for match in _AND_OR_BRACE.finditer(names):
+    for match in separator_or_brace.finditer(text):
         token = match.group()
         if token == "{":
             depth += 1
         elif token == "}":
             depth = max(depth - 1, 0)
         elif not depth:
-            parts.append(names[start : match.start()])
+            parts.append(text[start : match.start()])
             start = match.end()
-    parts.append(names[start:])
+    parts.append(text[start:])
     return parts
 
 
@@ -332,12 +331,8 @@ def infer_owner(entries: Iterable[Entry]) -> InferredOwner | None:
         for person in entry.authors:
             spelling = spellings.get(id(person))
             if spelling is None:
-                spelling = spellings[id(person)] = (
-                    person.first,
-                    person.von,
-                    person.last,
-                    person.jr,
-                )
+                spelling = (person.first, person.von, person.last, person.jr)
+                spellings[id(person)] = spelling
                 people.setdefault(spelling, person)
             on_papers.setdefault(spelling, set()).add(index)
     if not people:
