@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from bibfolio.build import owner_note
 from bibfolio.model import Entry, Kind, Person
 from bibfolio.names import (
     equal_contribution_positions,
@@ -14,6 +18,7 @@ from bibfolio.names import (
     parse_authors,
     parse_person,
     same_person,
+    split_names,
 )
 
 
@@ -37,11 +42,57 @@ def test_parse_person_splits_name_parts(
 
 
 @pytest.mark.parametrize(
+    ("latex", "first", "von", "last", "jr"),
+    [
+        pytest.param(r"Oca\~{n}a, Manuel", "Manuel", "", "Ocaña", "", id="tilde-accent"),
+        pytest.param(r"Oca\~na, Manuel", "Manuel", "", "Ocaña", "", id="tilde-accent-no-braces"),
+        pytest.param("Jean~Paul Sartre", "Jean Paul", "", "Sartre", "", id="tie-is-a-space"),
+        pytest.param(
+            "family=Smithers Jones, prefix=van der, given=James, useprefix=true",
+            "James",
+            "van der",
+            "Smithers Jones",
+            "",
+            id="extended",
+        ),
+        pytest.param("id=x, given=Alfred, family=Adler", "Alfred", "", "Adler", "", id="ext-id"),
+        pytest.param(
+            "family={Doe, Sr}, given = {Jo Ann}, given-i=J, suffix=III",
+            "Jo Ann",
+            "",
+            "Doe, Sr",
+            "III",
+            id="extended-braced-values",
+        ),
+        pytest.param("Smith = Jones, Ann", "Ann", "", "Smith = Jones", "", id="not-extended"),
+        pytest.param(r"\textbf{Beck, E. D.}", "E. D.", "", "Beck", "", id="textbf-whole-name"),
+        pytest.param(r"\underline{Smith}, J.", "J.", "", "Smith", "", id="underline"),
+        pytest.param(r"\emph{Ada Lovelace}", "Ada", "", "Lovelace", "", id="emph"),
+        pytest.param(r"{\bf Ada Lovelace}", "Ada", "", "Lovelace", "", id="bf-switch"),
+        pytest.param(
+            r"\mkbibbold{Ferguson}, \mkbibbold{Deborah}", "Deborah", "", "Ferguson", "", id="mkbib"
+        ),
+        pytest.param(r"{\myname{Ginsburg}}, A.", "A.", "", "Ginsburg", "", id="unknown-macro"),
+        pytest.param(r"\textbf{\underline{Beck}}, E.", "E.", "", "Beck", "", id="nested"),
+        pytest.param(r"{\noopsort{b}}de Araujo, J.", "J.", "de", "Araujo", "", id="noopsort"),
+        pytest.param(r"Na{\c{c}}, K.", "K.", "", "Naç", "", id="accent-is-no-wrapper"),
+    ],
+)
+def test_parse_person_reads_accents_extended_names_and_wrappers(
+    latex: str, first: str, von: str, last: str, jr: str
+) -> None:
+    person = parse_person(latex)
+    assert (person.first, person.von, person.last, person.jr) == (first, von, last, jr)
+
+
+@pytest.mark.parametrize(
     "latex",
     [
         pytest.param("Zheng*, Lianmin", id="star-on-last-comma-first"),
         pytest.param("Lianmin Zheng*", id="star-on-first-last"),
         pytest.param("Lianmin Zheng *", id="star-after-space"),
+        pytest.param("*Zheng, Lianmin", id="star-before"),
+        pytest.param(r"*\textbf{Zheng, Lianmin}", id="star-before-wrapper"),
     ],
 )
 def test_trailing_star_marks_cofirst_and_is_not_displayed(latex: str) -> None:
@@ -61,6 +112,121 @@ def test_parse_authors_reads_annotation_positions_and_others() -> None:
 def test_braced_and_is_one_author() -> None:
     authors = parse_authors("{Google Research and Brain Team} and Lovelace, Ada")
     assert [p.name for p in authors.people] == ["Google Research and Brain Team", "Ada Lovelace"]
+
+
+@pytest.mark.parametrize(
+    ("latex", "names"),
+    [
+        pytest.param(
+            r"Vaswani, A. and \L{}ukasz Kaiser", ["Vaswani, A.", r"\L{}ukasz Kaiser"], id="L"
+        ),
+        pytest.param(
+            r"Ng, A. and \"{O}zg\"{u}r Bob", ["Ng, A.", r"\"{O}zg\"{u}r Bob"], id="umlaut"
+        ),
+        pytest.param(r"A, B and \textbf{Smith}, J.", ["A, B", r"\textbf{Smith}, J."], id="textbf"),
+        pytest.param("A, B AND C, D\nAnd\tE, F", ["A, B", "C, D", "E, F"], id="any-case-space"),
+        pytest.param(
+            "{Barnes {and} Noble} and Ng, A.", ["{Barnes {and} Noble}", "Ng, A."], id="braced"
+        ),
+        pytest.param(
+            r"Li, {\relax Ch}ang and Ng, A.", [r"Li, {\relax Ch}ang", "Ng, A."], id="group"
+        ),
+        pytest.param("and Smith and Jones and", ["and Smith", "Jones and"], id="and-at-the-ends"),
+        pytest.param("Anderson, Band and Sand, Andy", ["Anderson, Band", "Sand, Andy"], id="words"),
+        pytest.param("Ng~and~Li", ["Ng~and~Li"], id="ties-are-not-spaces"),
+        pytest.param("  ", [], id="empty"),
+    ],
+)
+def test_split_names_splits_as_bibtex_does(latex: str, names: list[str]) -> None:
+    assert split_names(latex) == names
+
+
+@pytest.mark.parametrize(
+    ("latex", "name"),
+    [
+        pytest.param(r"Vaswani, A. and \L{}ukasz Kaiser", "Łukasz Kaiser", id="L"),
+        pytest.param(r"Ng, A. and \"{O}zg\"{u}r Bob", "Özgür Bob", id="umlaut"),
+        pytest.param(r"A, B and \textbf{Smith}, J.", "J. Smith", id="textbf"),
+    ],
+)
+def test_a_name_starting_with_a_command_keeps_its_first_letters(latex: str, name: str) -> None:
+    assert parse_authors(latex).people[1].name == name
+
+
+def _bibtex_split(latex: str) -> list[str]:
+    """BibTeX's rule, read character by character: "and" between white space splits at brace
+    depth 0; every brace counts, and nothing else is special."""
+    text = latex.strip(" \r\n\t")
+    names, start, depth, i = [], 0, 0, 0
+    while i < len(text):
+        separator = re.compile(r"[ \t\r\n]+and[ \t\r\n]+", re.IGNORECASE).match(text, i)
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth = max(depth - 1, 0)
+        elif separator and depth == 0:
+            names.append(text[start:i])
+            start = i = separator.end()
+            continue
+        i += 1
+    return [*names, text[start:]] if text else names
+
+
+_NAME_PARTS = st.sampled_from(
+    [
+        "Smith",
+        "J.",
+        "van",
+        "Anderson",
+        "Band",
+        "Sandy",
+        "others",
+        r"\L{}ukasz",
+        r"\"{O}zg\"{u}r",
+        r"\textbf{Beck, E. D.}",
+        r"\textbf{X}",
+        "{and}",
+        "{Corporate and Co}",
+        r"R{\'e}",
+        r"Oca\~{n}a",
+        'M{\\"u}ller',
+        "Jean~Paul",
+        "{\\bf Doe}",
+        "Zheng*",
+        ",",
+        "Ng,",
+        "{{a} and b}",
+    ]
+)
+_SEPARATOR = st.sampled_from([" and ", " AND ", " And ", "\nand\t", "  aNd  "])
+
+
+@given(
+    st.lists(st.lists(_NAME_PARTS, min_size=1, max_size=4).map(" ".join), min_size=1, max_size=6),
+    st.data(),
+)
+def test_split_names_is_bibtex_split_and_loses_nothing(
+    names: list[str], data: st.DataObject
+) -> None:
+    separators = [data.draw(_SEPARATOR) for _ in names[1:]]
+    latex = names[0] + "".join(sep + name for sep, name in zip(separators, names[1:], strict=True))
+    split = split_names(latex)
+    assert split == _bibtex_split(latex)
+    assert split == names
+    assert "".join(name + sep for name, sep in zip(split, [*separators, ""], strict=True)) == latex
+
+
+@given(st.text(alphabet="aAnNdD {}\\\"'x\n", max_size=40))
+def test_split_names_agrees_with_bibtex_on_any_text(latex: str) -> None:
+    split = split_names(latex)
+    assert split == _bibtex_split(latex)
+    rest = latex.strip(" \r\n\t")
+    for name in split:  # the names, in order, and between them only separators
+        assert rest.startswith(name)
+        rest = rest[len(name) :]
+        separator = re.match(r"[ \t\r\n]+and[ \t\r\n]+", rest, re.IGNORECASE)
+        rest = rest[separator.end() :] if separator else rest
+    assert rest == ""
 
 
 @pytest.mark.parametrize(
@@ -96,6 +262,8 @@ def test_equal_contribution_positions(annotation: str, positions: set[int]) -> N
         pytest.param("Augustus De Morgan", "De Morgan, Augustus", True, id="capitalised-von"),
         pytest.param("A. De Morgan", "De Morgan, Augustus", True, id="capitalised-von-initial"),
         pytest.param("A. B.", "Ann Bee", False, id="family-name-is-never-an-initial"),
+        pytest.param(r"\textbf{Beck, E. D.}", "Emorie D. Beck", True, id="bold-whole-name"),
+        pytest.param(r"{\bf E. Beck}", "Emorie D. Beck", True, id="bold-switch"),
     ],
 )
 def test_same_person(a: str, b: str, same: bool) -> None:
@@ -171,7 +339,7 @@ def test_marked_entries_keep_distinct_digests_named_after_their_owners() -> None
     assert mark_owner([_paper("c", "Ada Lovelace")], [])[0].digest == ""
 
 
-def test_infer_owner_takes_the_most_frequent_author_with_fullest_name() -> None:
+def test_infer_owner_takes_the_most_frequent_author_as_most_often_written() -> None:
     entries = [
         _paper("a", "A. Lovelace and Babbage, Charles"),
         _paper("b", "Lovelace, Ada and Babbage, Charles"),
@@ -180,6 +348,64 @@ def test_infer_owner_takes_the_most_frequent_author_with_fullest_name() -> None:
     guess = infer_owner(entries)
     assert guess is not None
     assert (guess.person.name, guess.papers, guess.total) == ("Ada Lovelace", 3, 3)
+
+
+@pytest.mark.parametrize(
+    ("spellings", "name", "papers", "variants"),
+    [
+        pytest.param(
+            ["Tobias Weyand"] * 15 + ["Tobias Christoph Weyand", "T. Weyand"],
+            "Tobias Weyand",
+            17,
+            ("Tobias Christoph Weyand", "T. Weyand"),
+            id="most-used-spelling-not-fullest",
+        ),
+        pytest.param(
+            ["Ginsburg, Adam"] * 5 + ["Adam G. Ginsburg"] * 2 + ["{\\'A}. Ginsburg"],
+            "Adam Ginsburg",
+            8,
+            ("Adam G. Ginsburg", "Á. Ginsburg"),
+            id="middle-name-initial-accent",
+        ),
+        pytest.param(
+            ["\\textbf{Beck, E. D.}"] * 3 + ["*\\textbf{Beck, E. D.}", "Beck, Emorie D."],
+            "E. D. Beck",
+            5,
+            ("Emorie D. Beck",),
+            id="wrapped",
+        ),
+        pytest.param(
+            ["J. Smith"] * 3 + ["John Smith"] * 2 + ["Jane Smith"] * 2,
+            "J. Smith",
+            5,
+            ("John Smith",),
+            id="an-initial-joins-one-person-only",
+        ),
+        pytest.param(
+            ["{LIGO Scientific Collaboration}"] * 5 + ["Ferguson, Deborah"] * 2,
+            "Deborah Ferguson",
+            2,
+            (),
+            id="not-a-collaboration",
+        ),
+    ],
+)
+def test_infer_owner_counts_spellings_of_one_person_together(
+    spellings: list[str], name: str, papers: int, variants: tuple[str, ...]
+) -> None:
+    papers_by_owner = (_paper(str(i), spelling) for i, spelling in enumerate(spellings))
+    guess = infer_owner([_paper("other", "Coauthor, Carl"), *papers_by_owner])
+    assert guess is not None
+    assert (guess.person.name, guess.papers, guess.variants) == (name, papers, variants)
+    assert not guess.person.is_cofirst
+
+
+def test_owner_note_lists_the_merged_spellings() -> None:
+    guess = infer_owner([_paper("a", "Lovelace, Ada"), _paper("b", "A. Lovelace")])
+    assert owner_note(guess) == (
+        'note: no owner given; assuming "Ada Lovelace", an author of 2 of 2 papers '
+        '(also written "A. Lovelace") (set it with --owner or in bibfolio.toml)'
+    )
 
 
 def test_infer_owner_ignores_projects_and_empty_input() -> None:

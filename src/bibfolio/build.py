@@ -101,9 +101,12 @@ def owner_note(guess: InferredOwner | None) -> str | None:
     """What to tell the user when the owner was guessed, or None when it was given."""
     if guess is None:
         return None
+    # The other spellings counted with the guess, so a wrong merge shows.
+    also = "".join(f', "{name}"' for name in guess.variants)[2:]
     return (
         f'note: no owner given; assuming "{guess.person.name}", an author of '
-        f"{guess.papers} of {guess.total} papers (set it with --owner or in bibfolio.toml)"
+        f"{guess.papers} of {guess.total} papers{f' (also written {also})' if also else ''} "
+        "(set it with --owner or in bibfolio.toml)"
     )
 
 

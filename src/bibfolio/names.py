@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -18,6 +17,20 @@ COFIRST_MARK = "*"
 _ANNOTATION_ITEM = re.compile(r"^\s*(\d+)\s*(?::\s*[\w-]+\s*)?=\s*(.*?)\s*$")
 _NAME_TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
 _AND = re.compile(r"[ \r\n\t]+[aA][nN][dD][ \r\n\t]+")
+_AND_OR_BRACE = re.compile(rf"[{{}}]|{_AND.pattern}")
+_BRACE = re.compile(r"[{}]")
+_BRACE_OR_COMMA = re.compile(r"[{},]")
+# A command with an argument, or a group opened by a switch: ``\textbf{``, ``{\bf ``.
+_WRAPPER = re.compile(r"\\[A-Za-z]{2,}\s*\{|\{\\[A-Za-z]{2,}\s+")
+# A tilde accent, ``\~{n}`` or ``\~n``, which braces keep out of the name parser's reach.
+_TILDE_ACCENT = re.compile(r"\\~(?:\{[^{}]*\}|[^\s{])")
+# biblatex's extended name format: the name parts biber reads, in ``Person``'s order (given,
+# prefix, family, suffix), and the keys it also allows, which say nothing about the name.
+_NAME_PARTS = ("given", "prefix", "family", "suffix")
+_EXTENDED_KEYS = frozenset(
+    (*_NAME_PARTS, *(f"{part}-i" for part in _NAME_PARTS), "id", "useprefix", "uniquename")
+)
+_EXTENDED_ITEM = re.compile(r"\s*(?P<key>[A-Za-z-]+)\s*=\s*(?P<value>.*?)\s*", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +56,16 @@ def _as_cofirst(person: Person) -> Person:
 @lru_cache(maxsize=4096)
 def _parse_name(text: str) -> Person:
     """The cached part of ``parse_person``: the same names recur on many papers."""
-    is_cofirst = text.endswith(COFIRST_MARK)
-    if is_cofirst:
-        text = text[: -len(COFIRST_MARK)].rstrip()
+    extended = _extended_name(text)
+    if extended is not None:
+        return extended
+    if "\\" in text:
+        text = _unwrapped(text)
+        # bibtexparser reads the "~" of an accent as a tie, a space: Oca\~{n}a -> "Oca na".
+        text = _TILDE_ACCENT.sub(r"{\g<0>}", text)
+    # A "*" before or after a name marks an equal contribution: "*Beck, E. D.", "Zheng *".
+    is_cofirst = text.startswith(COFIRST_MARK) or text.endswith(COFIRST_MARK)
+    text = text.strip(COFIRST_MARK + " ")
     from bibtexparser.middlewares.names import parse_single_name_into_parts
 
     parts = parse_single_name_into_parts(text, strict=False)
@@ -56,6 +76,55 @@ def _parse_name(text: str) -> Person:
     if last.endswith(COFIRST_MARK):
         last, is_cofirst = last[: -len(COFIRST_MARK)].rstrip(), True
     return Person(first=first, von=von, last=last, jr=jr, is_cofirst=is_cofirst)
+
+
+def _unwrapped(text: str) -> str:
+    """``text`` without the commands and switch groups that only format what they hold.
+
+    Files bold or underline the owner: ``\\textbf{Beck, E. D.}``, ``{\\bf Ada Lovelace}``,
+    ``\\mkbibbold{Ferguson}``. Wrapping the whole name hides its comma and spaces from the
+    name parser, which then reads it as one family name. A wrapper is a command or a switch
+    whose text is its argument's, so ``\\noopsort{a}`` (no text) and ``\\c{c}`` (ç) stay.
+    """
+    start = 0
+    while match := _WRAPPER.search(text, start):
+        opening = match.end() - 1 if text[match.end() - 1] == "{" else match.start()
+        close = _closing_brace(text, opening)
+        inner, wrapped = text[match.end() : close], text[match.start() : close + 1]
+        if close > 0 and inner.strip() and to_unicode(wrapped) == to_unicode(inner):
+            text, start = text[: match.start()] + inner + text[close + 1 :], match.start()
+        else:
+            start = match.start() + 1
+    return text
+
+
+def _closing_brace(text: str, opening: int) -> int:
+    """The index of the brace closing the one at ``opening``, or -1 when it is not closed."""
+    depth = 0
+    for brace in _BRACE.finditer(text, opening):
+        depth += 1 if brace.group() == "{" else -1
+        if not depth:
+            return brace.start()
+    return -1
+
+
+def _extended_name(text: str) -> Person | None:
+    """A name in biblatex's extended format (``family=Smith, given=Jo, prefix=van``), read as
+    biber reads it; None for a name in BibTeX's format.
+
+    A name is extended only when every comma-separated part is ``key=value`` with a key biber
+    knows, so a family name with an "=" in it stays a name.
+    """
+    if "=" not in text:
+        return None
+    parts: dict[str, str] = {}
+    for part in _split_outside_braces(text, _BRACE_OR_COMMA):
+        item = _EXTENDED_ITEM.fullmatch(part)
+        if item is None or item["key"].lower() not in _EXTENDED_KEYS:
+            return None
+        parts[item["key"].lower()] = item["value"]
+    first, von, last, jr = (to_unicode(parts.get(key, "")) for key in _NAME_PARTS)
+    return Person(first=first, von=von, last=last, jr=jr) if last or first else None
 
 
 def parse_authors(latex_authors: str, annotation: str = "") -> AuthorList:
@@ -72,18 +141,37 @@ def parse_authors(latex_authors: str, annotation: str = "") -> AuthorList:
 
 
 def split_names(latex_authors: str) -> list[str]:
-    """Split an author field at " and " (not inside braces), as BibTeX does.
+    """Split an author field at " and " outside braces, as BibTeX does.
 
-    Fields without braces or backslashes, most of them, are split with a regular expression;
-    bibtexparser's character-by-character splitter, for the others, costs more than the rest
-    of reading the entry.
+    BibTeX counts every brace, a command's too (``\\L{}ukasz``), and no other character is
+    special: bibtexparser's splitter skips the character after a backslash and so cut the
+    first letters off a name that starts with a command. Fields without braces, most of them,
+    are split with one regular expression; the others in one pass over their braces and "and"s.
     """
-    if "{" in latex_authors or "}" in latex_authors or "\\" in latex_authors:
-        from bibtexparser.middlewares.names import split_multiple_persons_names
-
-        return split_multiple_persons_names(latex_authors)
     names = latex_authors.strip(" \r\n\t")
-    return _AND.split(names) if names else []
+    if not names:
+        return []
+    if "{" not in names and "}" not in names:
+        return _AND.split(names)
+    return _split_outside_braces(names, _AND_OR_BRACE)
+
+
+def _split_outside_braces(text: str, separator_or_brace: re.Pattern[str]) -> list[str]:
+    """``text`` split at the matches of ``separator_or_brace`` that are not braces and not
+    inside braces, in one pass over those matches."""
+    parts: list[str] = []
+    start = depth = 0
+    for match in separator_or_brace.finditer(text):
+        token = match.group()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(depth - 1, 0)
+        elif not depth:
+            parts.append(text[start : match.start()])
+            start = match.end()
+    parts.append(text[start:])
+    return parts
 
 
 @lru_cache(maxsize=1024)
@@ -211,47 +299,61 @@ def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entr
 
 @dataclass(frozen=True, slots=True)
 class InferredOwner:
-    """The author found on the most papers, and on how many of them."""
+    """The person found on the most papers, on how many of them, and the other spellings of
+    their name counted with the one shown."""
 
     person: Person
     papers: int
     total: int
+    variants: tuple[str, ...] = ()
+
+
+_Spelling = tuple[str, str, str, str]
 
 
 def infer_owner(entries: Iterable[Entry]) -> InferredOwner | None:
-    """Guess the site owner: the author who appears on the most papers.
+    """Guess the site owner: the person who appears on the most papers.
 
-    Names are grouped by family name and first initial; ties go to the author seen first.
-    The fullest spelling seen is returned, so ``L. Zheng`` and ``Lianmin Zheng`` give the
-    latter.
+    The spellings of one person's name (initials or given names, a middle name or not,
+    accents, braces) are counted together: each spelling, the most used first, joins the first
+    group whose every spelling it can denote (``same_person``; "J. Smith" joins "John Smith"
+    but "Jane Smith" then starts her own). The owner is shown as the spelling on the most of
+    their papers: the one a file uses, not a fuller one seen once. Ties go to the one seen
+    first, and a person with a given name beats a collaboration without one.
     """
     papers = [entry for entry in entries if entry.kind is Kind.PAPER]
-    counts: Counter[tuple[str, str]] = Counter()
-    fullest: dict[tuple[str, str], Person] = {}
-    # The same Person objects recur on many papers: each one's key is worked out once
+    people: dict[_Spelling, Person] = {}
+    on_papers: dict[_Spelling, set[int]] = {}
+    # The same Person objects recur on many papers: each one's spelling is made once
     # (by identity, which is safe while ``papers`` holds them and much cheaper than hashing).
-    keys: dict[int, tuple[str, str]] = {}
-    for entry in papers:
-        seen_here: set[tuple[str, str]] = set()
+    spellings: dict[int, _Spelling] = {}
+    for index, entry in enumerate(papers):
         for person in entry.authors:
-            key = keys.get(id(person))
-            if key is None:
-                key = keys[id(person)] = _owner_key(person)
-            if key in seen_here:
-                continue
-            seen_here.add(key)
-            counts[key] += 1
-            known = fullest.get(key)
-            if known is None or len(person.first) > len(known.first):
-                fullest[key] = person
-    if not counts:
+            spelling = spellings.get(id(person))
+            if spelling is None:
+                spelling = (person.first, person.von, person.last, person.jr)
+                spellings[id(person)] = spelling
+                people.setdefault(spelling, person)
+            on_papers.setdefault(spelling, set()).add(index)
+    if not people:
         return None
-    key, papers_with_owner = counts.most_common(1)[0]
-    owner = replace(fullest[key], is_cofirst=False, is_owner=False)
-    return InferredOwner(owner, papers_with_owner, len(papers))
-
-
-def _owner_key(person: Person) -> tuple[str, str]:
-    """What ``infer_owner`` counts a person by: family name and first initial."""
-    given = _given_tokens(person)
-    return (_family_name(person), given[0][0] if given else "")
+    # Names that can denote one person end in the same word, so only those are compared.
+    by_word: dict[str, list[list[_Spelling]]] = {}
+    groups: list[list[_Spelling]] = []  # in the order made: most used spelling first
+    for spelling in sorted(on_papers, key=lambda s: -len(on_papers[s])):
+        person = people[spelling]
+        alike = by_word.setdefault((_all_tokens(person) or [""])[-1], [])
+        group = next((g for g in alike if all(same_person(person, people[s]) for s in g)), None)
+        if group is None:
+            group = []
+            alike.append(group)
+            groups.append(group)
+        group.append(spelling)
+    counts = [len(set().union(*(on_papers[s] for s in group))) for group in groups]
+    # A collaboration ({LIGO Scientific Collaboration}) has no given name and may head more
+    # papers than the owner, who has one.
+    chosen = max(range(len(groups)), key=lambda i: (bool(people[groups[i][0]].first), counts[i]))
+    best = groups[chosen]
+    owner = replace(people[best[0]], is_cofirst=False, is_owner=False)
+    variants = dict.fromkeys(people[s].name for s in best[1:] if people[s].name != owner.name)
+    return InferredOwner(owner, counts[chosen], len(papers), tuple(variants))
