@@ -74,7 +74,8 @@ SUBSCRIPTS["−"], SUPERSCRIPTS["−"] = SUBSCRIPTS["-"], SUPERSCRIPTS["-"]
 UNSCRIPTED = str.maketrans(
     {script: plain for table in SCRIPTS.values() for plain, script in table.items() if plain != "−"}
 )
-_SCRIPT_MARKS = {"_": "sub", "^": "sup"}
+# What makes a script in math.
+SCRIPT_MARKS = {"_": "sub", "^": "sup"}
 _SCRIPT_MARK = re.compile(r"([_^])")
 
 # Commands whose argument is shown in a style, and declarations that style the rest of a group.
@@ -411,18 +412,18 @@ def _math_spans(nodes: Iterable[LatexNode | None]) -> list[Span]:
     for node in nodes:
         if isinstance(node, LatexCharsNode):
             for piece in _SCRIPT_MARK.split(node.chars):
-                if piece in _SCRIPT_MARKS:
+                if piece in SCRIPT_MARKS:
                     mark = piece
                 elif mark and piece.strip():
                     piece = piece.lstrip()
-                    spans += (script_span(piece[0], _SCRIPT_MARKS[mark]), Span(piece[1:], "math"))
+                    spans += (script_span(piece[0], SCRIPT_MARKS[mark]), Span(piece[1:], "math"))
                     mark = ""
                 else:
                     spans.append(Span(piece, "math"))
         elif node is not None:
             inner = _math_node_spans(node)
             if mark:
-                spans.append(script_span(_text(inner).strip(), _SCRIPT_MARKS[mark]))
+                spans.append(script_span(_text(inner).strip(), SCRIPT_MARKS[mark]))
                 mark = ""
             else:
                 spans += inner
