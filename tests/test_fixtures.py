@@ -115,7 +115,7 @@ def test_latex_is_decoded_and_styles_survive() -> None:
     assert "Accents: ü ü ü ß ç ø é à ô ñ š ő å Æ" in text
     assert "Jörg Müller" in text and "Hans Christian Ørsted" in text and "François Garçon" in text
     assert "Dashes – en, — em, ties\u00a0and Case-Protected GPUs at 50% off" in text
-    assert "`O(n log n)` Time with *Emphasis*, **Bold** and `code_name`" in text
+    assert "Sorting in O(n log n) Time with *Emphasis*, **Bold** and `code_name`" in text
     assert "[a named link](https://example.org/h)" in text
     assert "\\\\sys: Unknown Commands like \\\\mysystem and Small Caps" in text
     html = run("build", "latex.bib", *ADA, "-s", "full", "-f", "html", "--fragment", "-o", "-")

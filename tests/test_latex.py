@@ -22,6 +22,8 @@ PIECES = [
     "\\}", "\\\\", "\\", "~", "--", "---", "``", "''", "?`", "$", "$x^2$", "\\alpha", "%",
     "\\url{http://a.b/c}", "\\href{http://a.b}{", "\\sys", "\\unknown{", "\\verb|{|",
     "\\noopsort{a}", "\\mbox{", "\\slash", "\\#", "\\sl ", "\\rm ", "\\Dash", "\\MF{}",
+    "$H_2$", "^", "_", "\\textsuperscript{", "\\kern-.1em", "\\raise.5ex", "\\accent19 ",
+    "\\path|", "\\path{", "\\small ", "\\special{", "\\hskip 1em plus 1fil",
 ]  # fmt: skip
 
 
@@ -35,6 +37,7 @@ PIECES = [
 @example("\\it {a} b")
 @example("{a \\} b} {c}")
 @example("{a}\\")
+@example("{\\path|}|")
 def test_spans_equal_the_parsers_reading_of_the_whole_text(latex: str) -> None:
     assert to_spans(latex) == _tidy(_parsed_spans(latex))
 
@@ -171,3 +174,116 @@ def test_logos_and_typography_of_tex_bibliographies_are_text(latex: str, text: s
 def test_old_font_switches_style_the_rest_of_their_group() -> None:
     spans = to_spans("{\\sl slanted \\rm upright} and {\\sc Small}")
     assert spans == (Span("slanted ", "em"), Span("upright and Small"))
+
+
+@pytest.mark.parametrize(
+    ("latex", "spans"),
+    [
+        pytest.param(
+            "$H_2CO$",
+            (Span("H", "math"), Span("₂", "sub"), Span("CO", "math")),
+            id="subscript-digit",
+        ),
+        pytest.param(
+            "$C^{18}O$",
+            (Span("C", "math"), Span("¹⁸", "sup"), Span("O", "math")),
+            id="superscript-group",
+        ),
+        pytest.param("$M_\\odot$", (Span("M", "math"), Span("⊙", "sub")), id="symbol-subscript"),
+        pytest.param(
+            "150 M $_{\\odot}$ stars",
+            (Span("150 M"), Span("⊙", "sub"), Span(" stars")),
+            id="script-hangs-on-the-text-before",
+        ),
+        pytest.param("H$_2$O", (Span("H"), Span("₂", "sub"), Span("O")), id="script-alone"),
+        pytest.param(
+            "$T_{\\rm eff}$", (Span("T", "math"), Span("eff", "sub")), id="letters-without-script"
+        ),
+        pytest.param("$10^{-3}$", (Span("10", "math"), Span("⁻³", "sup")), id="negative-exponent"),
+        pytest.param(
+            "$\\mathrm{H_2O}$",
+            (Span("H", "math"), Span("₂", "sub"), Span("O", "math")),
+            id="script-inside-mathrm",
+        ),
+        pytest.param(
+            "$x^\\prime_i$",
+            (Span("x", "math"), Span("′", "sup"), Span("ᵢ", "sub")),
+            id="prime-and-index",
+        ),
+        pytest.param("CO\\textsubscript{2}", (Span("CO"), Span("₂", "sub")), id="textsubscript"),
+        pytest.param("$z\\sim6$", (Span("z∼6", "math"),), id="no-stray-space"),
+        pytest.param("$z \\sim 6$", (Span("z ∼ 6", "math"),), id="spaces-as-written"),
+        pytest.param("$O(n \\log n)$", (Span("O(n log n)", "math"),), id="word-command"),
+        pytest.param(
+            "$\\alpha$-synuclein", (Span("α", "math"), Span("-synuclein")), id="greek-letter"
+        ),
+        pytest.param("$x^$", (Span("x^", "math"),), id="script-without-argument"),
+    ],
+)
+def test_math_scripts_are_spans(latex: str, spans: tuple[Span, ...]) -> None:
+    assert to_spans(latex) == spans
+
+
+SYMBOLS = {
+    **{"odot": "⊙", "sim": "∼", "pm": "±", "times": "×", "alpha": "α", "omega": "ω"},
+    **{"Gamma": "Γ", "Omega": "Ω", "leq": "≤", "geq": "≥", "approx": "≈", "infty": "∞"},
+    **{"rightarrow": "→", "cdot": "·", "prime": "′", "circ": "∘", "lesssim": "≲"},
+    **{"gtrsim": "≳", "propto": "∝", "partial": "∂", "nabla": "∇", "ell": "ℓ", "hbar": "ħ"},
+    **{"mu": "μ", "ne": "≠", "Delta": "Δ", "sun": "☉"},
+}
+
+
+@pytest.mark.parametrize(("name", "char"), SYMBOLS.items(), ids=SYMBOLS)
+def test_symbols_are_unicode_in_and_out_of_math(name: str, char: str) -> None:
+    assert to_unicode(f"a $x\\{name}1$ b") == f"a x{char}1 b"
+    assert to_unicode(f"a $x \\{name} y$ b") == f"a x {char} y b"
+    assert to_unicode(f"a {{\\{name}}} b") == f"a {char} b"
+
+
+@pytest.mark.parametrize(
+    ("latex", "text"),
+    [
+        pytest.param("$\\mathrm{H}\\alpha$ and \\mathrm{H}", "Hα and H", id="mathrm"),
+        pytest.param("$\\rm H\\,II$ region", "H II region", id="rm"),
+        pytest.param("$\\text{km s}^{-1}$", "km s⁻¹", id="text"),
+        pytest.param("\\textrm{Roman}", "Roman", id="textrm"),
+        pytest.param("$\\mathbf{x}$, \\mathbf{y}", "x, y", id="mathbf"),
+        pytest.param("$\\mathit{x}$", "x", id="mathit"),
+        pytest.param("$\\operatorname{Tr} A$", "Tr A", id="operatorname"),
+        pytest.param("$\\mbox{a b}$ and \\mbox{c}", "a b and c", id="mbox"),
+    ],
+)
+def test_text_commands_read_as_their_text(latex: str, text: str) -> None:
+    assert to_unicode(latex) == text
+
+
+@pytest.mark.parametrize(
+    ("latex", "text"),
+    [
+        pytest.param(
+            "T\\kern-.1667em\\lower.5ex\\hbox{E}\\kern-.125emX", "TEX", id="kern-lower-hbox"
+        ),
+        pytest.param("Th{\\^e}{\\kern-.05em}\\raise\n 0.5ex\\hbox{x}", "Thêx", id="raise"),
+        pytest.param("a\\hskip 1em plus 1fil b\\vskip2pt c", "a b c", id="skips"),
+        pytest.param("{\\small a} {\\footnotesize b} {\\Large c}", "a b c", id="sizes"),
+        pytest.param("{\\large d} {\\normalsize e} {\\tiny f}", "d e f", id="more-sizes"),
+        pytest.param("a\\special{color push}b", "ab", id="special"),
+        pytest.param("a\\penalty10000 b\\relax\\/c\\null", "abc", id="penalty-relax"),
+        pytest.param("a\\,b\\;c\\!d\\quad e \\allowbreak f", "a b cd e f", id="spaces"),
+        pytest.param("\\vbox{a}\\hbox{b}", "ab", id="boxes"),
+        pytest.param('\\accent"7F a', "ä", id="accent-hex-dieresis"),
+        pytest.param("\\accent19 e", "é", id="accent-acute"),
+        pytest.param("Dv\\accent'27ur", "Dvůr", id="accent-octal-ring"),
+        pytest.param("\\accent20 s", "š", id="accent-caron"),
+        pytest.param("\\accent99 x", "\\accent99 x", id="accent-unknown-slot"),
+        pytest.param("pp.\\\n 272", "pp. 272", id="backslash-newline"),
+        pytest.param("Upr. Bol\\cprime sh.", "Upr. Bolʹsh.", id="cprime"),
+    ],
+)
+def test_tex_primitives_vanish(latex: str, text: str) -> None:
+    assert to_unicode(latex) == text
+
+
+@pytest.mark.parametrize("latex", ["\\path|a_b%c|", "\\path{a_b%c}"], ids=["bars", "braces"])
+def test_path_is_code(latex: str) -> None:
+    assert to_spans(f"mail {latex}, or") == (Span("mail "), Span("a_b%c", "code"), Span(", or"))

@@ -157,3 +157,105 @@ def test_an_edited_book_names_its_editors(write_bib: Callable[..., Path]) -> Non
         '<div class="bf-authors"><span class="bf-author bf-owner"><strong>Ada Lovelace</strong>'
         '</span>, <span class="bf-author">Charles Babbage</span> (eds.)</div>'
     ) in documents["html"]
+
+
+def title_output(write_bib: Callable[..., Path], title: str) -> dict[str, str]:
+    """The full style's HTML and Markdown of one paper titled ``title``."""
+    bib = write_bib(
+        f"@article{{a, title = {{{title}}}, author = {{Lovelace, Ada}}, year = 2020}}\n"
+    )
+    return render([bib], style="full", formats=("html", "md"), fragment=True)
+
+
+MATH_TITLES = [
+    pytest.param(
+        "$H_2CO$ masers",
+        '<span class="math">H<sub>2</sub>CO</span> masers',
+        "H₂CO masers",
+        id="subscript",
+    ),
+    pytest.param(
+        "$C^{18}O$ lines",
+        '<span class="math">C<sup>18</sup>O</span> lines',
+        "C¹⁸O lines",
+        id="superscript",
+    ),
+    pytest.param(
+        "150 $M_\\odot$ black hole",
+        '150 <span class="math">M<sub>⊙</sub></span> black hole',
+        "150 `M_⊙` black hole",
+        id="no-unicode-subscript",
+    ),
+    pytest.param(
+        "2.5 M $_{\\odot}$ object",
+        "2.5 M<sub>⊙</sub> object",
+        "2.5 M`_⊙` object",
+        id="script-after-a-space",
+    ),
+    pytest.param(
+        "Galaxies at $z\\sim6$",
+        'Galaxies at <span class="math">z∼6</span>',
+        "Galaxies at z∼6",
+        id="symbol",
+    ),
+    pytest.param(
+        "$\\alpha$-synuclein",
+        '<span class="math">α</span>-synuclein',
+        "α-synuclein",
+        id="greek",
+    ),
+    pytest.param("H$_2$O ice", "H<sub>2</sub>O ice", "H₂O ice", id="script-alone"),
+    pytest.param(
+        "$T_{\\rm eff}^{2}$ and $10^{-3}$",
+        '<span class="math">T<sub>eff</sub><sup>2</sup></span> and '
+        '<span class="math">10<sup>-3</sup></span>',
+        "`T_{eff}^2` and 10⁻³",
+        id="mixed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "html_title", "md_title"), MATH_TITLES)
+def test_math_scripts_in_html_and_markdown(
+    write_bib: Callable[..., Path], title: str, html_title: str, md_title: str
+) -> None:
+    output = title_output(write_bib, title)
+    assert f'<span class="bf-title">{html_title}</span>' in output["html"]
+    assert f"**Ada Lovelace**. {md_title}. 2020." in output["md"]
+
+
+def test_a_title_with_scripts_is_found_as_typed(write_bib: Callable[..., Path]) -> None:
+    """The plain title reads "H₂CO"; the filter box finds it by "H2CO" too."""
+    html_text = title_output(write_bib, "Cold $H_2CO$ and $C^{18}O$")["html"]
+    assert 'data-search="cold h₂co and c¹⁸o cold h2co and c18o ada lovelace' in html_text
+    assert 'aria-label="Link to this paper: Cold H₂CO and C¹⁸O"' in html_text
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        pytest.param("$<b>x</b>_{<i>}$", id="in-a-subscript"),
+        pytest.param("$x^{<script>}$ a", id="in-a-superscript"),
+        pytest.param("$<img src=x>_2$", id="in-math"),
+        pytest.param("\\textsuperscript{<b>*x*</b>}", id="textsuperscript"),
+    ],
+)
+def test_hostile_text_in_math_is_escaped(write_bib: Callable[..., Path], title: str) -> None:
+    """In HTML every "<" is an entity; in Markdown, raw text is escaped, and only a code
+    span (which Markdown shows as written) holds a "<" as it is."""
+    output = title_output(write_bib, title)
+    assert "<b>" not in output["html"] and "<i>" not in output["html"]
+    assert output["html"].count("<script") == 1  # the page's own filter script
+    assert "<img" not in output["html"]
+    line = next(line for line in output["md"].splitlines() if "Lovelace" in line)
+    outside_code = re.sub(r"`[^`]*`", "", line)
+    assert "<" not in outside_code and ">" not in outside_code
+
+
+@pytest.mark.parametrize(
+    "title", ["$x_{\\{\\{ site.title \\}\\}}$", "\\texttt{\\{\\% raw \\%\\}}"], ids=["math", "code"]
+)
+def test_liquid_tags_cannot_hide_in_code_spans(write_bib: Callable[..., Path], title: str) -> None:
+    """Liquid reads "{{" in a Markdown code span too, where an entity would show as written."""
+    markdown = title_output(write_bib, title)["md"]
+    assert "{{" not in markdown and "{%" not in markdown

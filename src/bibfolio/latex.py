@@ -1,8 +1,9 @@
 """Turn LaTeX-encoded field text into Unicode for display, keeping emphasis, math and links.
 
 pylatexenc parses the LaTeX and knows the accents and symbols; this module walks its nodes
-so that ``\\emph{}``, ``\\textbf{}``, ``$...$``, ``\\url{}`` and ``\\href{}{}`` survive as
-styled spans instead of being flattened, and unknown commands stay visible.
+so that ``\\emph{}``, ``\\textbf{}``, ``$...$`` (with its sub- and superscripts),
+``\\url{}`` and ``\\href{}{}`` survive as styled spans instead of being flattened, and
+unknown commands stay visible.
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ from pylatexenc.latexwalker import (
     LatexWalker,
 )
 from pylatexenc.latexwalker import get_default_latex_context_db as get_parser_context_db
-from pylatexenc.macrospec import LatexContextDb, MacroSpec, SpecialsSpec
+from pylatexenc.macrospec import (
+    LatexContextDb,
+    MacroSpec,
+    MacroStandardArgsParser,
+    SpecialsSpec,
+    VerbatimArgsParser,
+)
 
 from .model import Span
 
@@ -44,6 +51,33 @@ _BARE_SPECIAL = re.compile(r"(?<!\\)[&%]")
 # In an address, the escapes LaTeX needs elsewhere stand for the characters themselves.
 _ESCAPED_URL_CHAR = re.compile(r"\\([_%&#~$])")
 
+# Sub- and superscripts as Unicode has them: a script span's text is written so when every
+# character has one (H₂CO, C¹⁸O, 10⁻³), so the plain text of a title reads like the page.
+SUBSCRIPTS = dict(
+    zip(
+        "0123456789+-=()aehijklmnoprstuvxβγρφχ",
+        "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵪ",
+        strict=True,
+    )
+)
+SUPERSCRIPTS = dict(
+    zip(
+        "0123456789+-=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVWαβγδεθφχ′″∘",
+        "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵅᵝᵞᵟᵋᶿᵠᵡ′″°",
+        strict=True,
+    )
+)
+SCRIPTS = {"sub": SUBSCRIPTS, "sup": SUPERSCRIPTS}
+# A minus sign reads as a hyphen-minus would.
+SUBSCRIPTS["−"], SUPERSCRIPTS["−"] = SUBSCRIPTS["-"], SUPERSCRIPTS["-"]
+# The characters of the scripts back as written: HTML puts these in <sub> and <sup>.
+UNSCRIPTED = str.maketrans(
+    {script: plain for table in SCRIPTS.values() for plain, script in table.items() if plain != "−"}
+)
+# What makes a script in math.
+SCRIPT_MARKS = {"_": "sub", "^": "sup"}
+_SCRIPT_MARK = re.compile(r"([_^])")
+
 # Commands whose argument is shown in a style, and declarations that style the rest of a group.
 STYLE_COMMANDS = {
     "emph": "em",
@@ -52,6 +86,14 @@ STYLE_COMMANDS = {
     "textbf": "strong",
     "texttt": "code",
 }
+# Commands whose argument is a sub- or superscript in text, as ``_`` and ``^`` are in math.
+SCRIPT_COMMANDS = {"textsubscript": "sub", "textsuperscript": "sup"}
+# Commands whose argument reads as its text, in math and out (``\\mathbf{x}`` is "x", not
+# pylatexenc's "𝐱"); in math, the scripts in their argument are still scripts.
+TEXT_ARGUMENT_COMMANDS = (
+    *("mbox", "hbox", "vbox", "text", "textrm", "textnormal", "textup", "mathrm", "mathbf"),
+    *("mathit", "mathsf", "mathtt", "mathnormal", "operatorname", "llap", "rlap"),
+)
 STYLE_SWITCHES = {
     **{"em": "em", "it": "em", "itshape": "em", "sl": "em", "slshape": "em"},
     **{"bf": "strong", "bfseries": "strong", "tt": "code", "ttfamily": "code"},
@@ -83,44 +125,96 @@ TEXT_COMMANDS = {
     **{"nobreakspace": "\u00a0", "thinspace": "\u2009", "enspace": "\u2002", "par": " "},
     **{"newblock": " ", "@": "", "/": "", "relax": "", "protect": "", "noindent": ""},
     **{"allowbreak": "", "break": "", "linebreak": "", "nobreak": ""},
+    # A backslash before a line break is a space, as before a space.
+    **{"\n": " ", "null": ""},
+    # Sizes change nothing a page of plain text shows.
+    **{"tiny": "", "scriptsize": "", "footnotesize": "", "small": "", "normalsize": ""},
+    **{"large": "", "Large": "", "LARGE": "", "huge": "", "Huge": ""},
+    # Symbols pylatexenc lacks or reads as ASCII (\prime as "'"); \cprime is the soft sign of
+    # transliterated Russian (AMS's Bol\cprime shoi).
+    **{"ne": "≠", "prime": "′", "cprime": "ʹ", "cdprime": "ʺ", "sun": "☉", "degree": "°"},
 }
+# TeX primitives that only move or space things, with the dimension, glue or number they
+# take (``\\kern-.1em``, ``\\raise.5ex``, ``\\hskip 0pt plus 1fil``, ``\\penalty10000``):
+# pylatexenc would read the argument as text, so they go before it parses. A skip is a
+# space between words; the rest (a kern inside a logo, a raised accent) shows nothing.
+_NUMBER = r"[-+]?\s*(?:\d+(?:\.\d*)?|\.\d+)"
+_DIMEN = rf"{_NUMBER}\s*(?:true\s*)?(?:em|ex|pt|pc|in|cm|mm|bp|dd|cc|sp|mu)"
+_GLUE = rf"{_DIMEN}(?:\s*plus\s*(?:{_DIMEN}|(?:{_NUMBER})?\s*fil+))?"
+_SPACING_PRIMITIVE = re.compile(
+    rf"\\(?:(kern|mkern|raise|lower|moveleft|moveright)\s*{_DIMEN}"
+    rf"|(hskip|vskip|mskip)\s*{_GLUE}(?:\s*minus\s*(?:{_DIMEN}|(?:{_NUMBER})?\s*fil+))?"
+    r"|(penalty)\s*[-+]?\s*\d+)\s*"
+)
+# \accent and a slot of the OT1 encoding (plain TeX's accents) reads as LaTeX's command.
+_OT1_ACCENTS = {18: "`", 19: "'", 20: "v", 21: "u", 22: "=", 23: "r", 24: "c", 94: "^"}
+_OT1_ACCENTS |= {95: ".", 125: "H", 126: "~", 127: '"'}
+_ACCENT_PRIMITIVE = re.compile(r"\\accent\s*(?:\"([0-9A-Fa-f]+)|'([0-7]+)|(\d+))\s?")
 
 
 @lru_cache(maxsize=1)
-def _decoder() -> LatexNodes2Text:
-    """Build the decoder once: constructing the context database is the slow part."""
+def _context() -> LatexContextDb:
+    """The decoders' macro table: pylatexenc's, with bibfolio's commands first."""
     context = get_default_latex_context_db()
     macros = [
         # \url{...} as the bare address instead of pylatexenc's default "<...>".
         MacroTextSpec("url", simplify_repl="%s"),
-        MacroTextSpec("mbox", simplify_repl="%s"),
         MacroTextSpec("TeX", simplify_repl="TeX"),
         MacroTextSpec("LaTeX", simplify_repl="LaTeX"),
         MacroTextSpec("BibTeX", simplify_repl="BibTeX"),
         # The classic sort-key trick: \noopsort{a}Title is defined in @preamble to print nothing.
         MacroTextSpec("noopsort", discard=True),
+        MacroTextSpec("special", discard=True),
+        *(MacroTextSpec(name, simplify_repl="%s") for name in TEXT_ARGUMENT_COMMANDS),
         *(MacroTextSpec(name, simplify_repl=text) for name, text in TEXT_COMMANDS.items()),
         *(MacroTextSpec(name, simplify_repl="") for name in STYLE_SWITCHES),
     ]
     context.add_context_category("bibfolio", prepend=True, macros=macros)
-    return LatexNodes2Text(latex_context=context, math_mode="verbatim", keep_braced_groups=False)
+    return context
+
+
+@lru_cache(maxsize=1)
+def _decoder() -> LatexNodes2Text:
+    """Build the decoder once: constructing the context database is the slow part."""
+    return LatexNodes2Text(latex_context=_context(), math_mode="verbatim", keep_braced_groups=False)
 
 
 @lru_cache(maxsize=1)
 def _math_decoder() -> LatexNodes2Text:
     """A decoder that turns the inside of math into text (``\\alpha`` → α)."""
-    return LatexNodes2Text(math_mode="text", keep_braced_groups=False, strict_latex_spaces="macros")
+    return LatexNodes2Text(
+        latex_context=_context(),
+        math_mode="text",
+        keep_braced_groups=False,
+        strict_latex_spaces="macros",
+    )
 
 
 @lru_cache(maxsize=1)
 def _parser_context() -> LatexContextDb:
-    """The parser's macro table, taught that ``\\href`` takes two arguments."""
+    """The parser's macro table, taught the arguments of \\href and the commands bibfolio
+    reads (\\path takes \\verb's ``|...|`` as well as ``{...}``)."""
     context = get_parser_context_db()
-    macros = [MacroSpec("href", "{{"), MacroSpec("noopsort", "{")]
+    one_argument = ("noopsort", "special", *TEXT_ARGUMENT_COMMANDS, *SCRIPT_COMMANDS)
+    macros = [
+        MacroSpec("href", "{{"),
+        MacroSpec("path", args_parser=_PathArgsParser("verb-macro")),
+        *(MacroSpec(name, "{") for name in one_argument),
+    ]
     context.add_context_category("bibfolio", prepend=True, macros=macros)
     # The parser asks at every character; pylatexenc's own lookup tries every special.
     context.test_for_specials = _specials_lookup(context)
     return context
+
+
+class _PathArgsParser(VerbatimArgsParser):  # type: ignore[misc]
+    """``\\path``'s argument: between braces like ``\\url``'s, else between two equal
+    characters like ``\\verb``'s."""
+
+    def parse_args(self, w: LatexWalker, pos: int, parsing_state: object = None) -> object:
+        if w.s[pos:].lstrip().startswith("{"):
+            return MacroStandardArgsParser.parse_args(self, w, pos, parsing_state=parsing_state)
+        return super().parse_args(w, pos, parsing_state=parsing_state)
 
 
 def _specials_lookup(context: LatexContextDb) -> Callable[..., SpecialsSpec | None]:
@@ -198,7 +292,7 @@ def _top_level_parts(latex: str) -> list[str] | None:
     """``latex`` cut into the runs outside braces and the brace groups between them; None
     when that would change its meaning (a command, math or comment outside the groups can
     reach into them; verbatim text has its own braces) or gain nothing (no group)."""
-    if "$" in latex or "%" in latex or "verb" in latex:
+    if "$" in latex or "%" in latex or "verb" in latex or "\\path" in latex:
         return None
     parts: list[str] = []
     depth = start = 0
@@ -226,7 +320,7 @@ def _top_level_parts(latex: str) -> list[str] | None:
 
 def _parsed_spans(latex: str) -> tuple[Span, ...]:
     """The spans of ``latex`` as pylatexenc's parser reads it, white space not yet folded."""
-    text = _BARE_SPECIAL.sub(r"\\\g<0>", latex)
+    text = _without_primitives(_BARE_SPECIAL.sub(r"\\\g<0>", latex))
     walker = LatexWalker(text, latex_context=_parser_context(), tolerant_parsing=True)
     try:
         nodes, _, _ = walker.get_latex_nodes()
@@ -235,9 +329,26 @@ def _parsed_spans(latex: str) -> tuple[Span, ...]:
     return tuple(_walk(nodes, ""))
 
 
+def _without_primitives(latex: str) -> str:
+    """``latex`` with TeX's spacing primitives gone (see ``_SPACING_PRIMITIVE``) and
+    ``\\accent`` written as the accent command of its slot."""
+    if "\\" not in latex:
+        return latex
+    latex = _SPACING_PRIMITIVE.sub(lambda match: " " if match[2] else "", latex)
+    return _ACCENT_PRIMITIVE.sub(_accent_command, latex)
+
+
+def _accent_command(match: re.Match[str]) -> str:
+    hexadecimal, octal, decimal = match.groups()
+    slot = int(hexadecimal, 16) if hexadecimal else int(octal, 8) if octal else int(decimal)
+    accent = _OT1_ACCENTS.get(slot)
+    return f"\\{accent} " if accent else match[0]
+
+
 def to_unicode(latex: str) -> str:
-    """Decode LaTeX into plain text: accents, dashes, ties, braces removed, math as written."""
-    return "".join(span.text for span in to_spans(latex))
+    """Decode LaTeX into plain text: accents, dashes, ties, braces removed, math as text
+    (scripts in Unicode's sub- and superscripts where they have them: H₂CO, M⊙)."""
+    return _text(to_spans(latex))
 
 
 def _walk(nodes: Sequence[LatexNode | None], style: str) -> list[Span]:
@@ -258,8 +369,7 @@ def _node_spans(node: LatexNode | None, style: str, following: LatexNode | None)
     if isinstance(node, LatexGroupNode):
         return _walk(node.nodelist, style)
     if isinstance(node, LatexMathNode):
-        # Readable for people who do not read TeX: \log -> log, \alpha -> α; ^ and _ stay.
-        return [Span(_decoded(node, _math_decoder()).strip(), "math")]
+        return _strip(_math_spans(node.nodelist))
     if isinstance(node, LatexCharsNode):
         return [Span(node.chars, style)]
     if isinstance(node, LatexMacroNode):
@@ -273,11 +383,15 @@ def _macro_spans(node: LatexMacroNode, style: str, following: LatexNode | None) 
     args = [arg for arg in (node.nodeargd.argnlist if node.nodeargd else []) if arg is not None]
     if name in STYLE_COMMANDS and args:
         return _walk([args[-1]], STYLE_COMMANDS[name])
+    if name in SCRIPT_COMMANDS and args:
+        return [script_span(_text(_walk(args, style)), SCRIPT_COMMANDS[name])]
+    if name == "path" and args:
+        return [Span(address_text(_verbatim(_contents(args[-1]))), "code")]
     if name == "url" and args:
         address = address_text(_verbatim(_contents(args[-1])))
         return [Span(address, "link", href=address)]
     if name == "href" and len(args) >= 2:
-        text = "".join(span.text for span in _walk([args[-1]], style))
+        text = _text(_walk([args[-1]], style))
         return [Span(text, "link", href=address_text(_verbatim(_contents(args[-2]))))]
     if _decoder().latex_context.get_macro_spec(name) is None:
         # An unknown command is shown as written rather than lost (a custom \sys{} in a
@@ -288,6 +402,75 @@ def _macro_spans(node: LatexMacroNode, style: str, following: LatexNode | None) 
             return []
         return [Span(f"\\{name}{node.macro_post_space}", style)]
     return [Span(_decoded(node, _decoder()), style)]
+
+
+def _math_spans(nodes: Iterable[LatexNode | None]) -> list[Span]:
+    """The spans of the inside of math: text (``\\log`` → log, ``\\alpha`` → α) and the
+    sub- and superscripts that ``_`` and ``^`` make of the character or group after them."""
+    spans: list[Span] = []
+    mark = ""  # a "_" or "^" whose argument is still to come
+    for node in nodes:
+        if isinstance(node, LatexCharsNode):
+            for piece in _SCRIPT_MARK.split(node.chars):
+                if piece in SCRIPT_MARKS:
+                    mark = piece
+                elif mark and piece.strip():
+                    piece = piece.lstrip()
+                    spans += (script_span(piece[0], SCRIPT_MARKS[mark]), Span(piece[1:], "math"))
+                    mark = ""
+                else:
+                    spans.append(Span(piece, "math"))
+        elif node is not None:
+            inner = _math_node_spans(node)
+            if mark:
+                spans.append(script_span(_text(inner).strip(), SCRIPT_MARKS[mark]))
+                mark = ""
+            else:
+                spans += inner
+                if isinstance(node, LatexMacroNode) and _keeps_space_after(node, spans):
+                    spans.append(Span(node.macro_post_space, "math"))
+    if mark:
+        spans.append(Span(mark, "math"))
+    return spans
+
+
+def _keeps_space_after(node: LatexMacroNode, spans: list[Span]) -> bool:
+    """Whether the space after a command in math shows: after a word ("log n", not "logn"),
+    or when one was written before it too ("z \\sim 6" reads "z ∼ 6", "z\\sim6" "z∼6")."""
+    text = spans[-1].text if spans else ""
+    return (len(text) > 1 and text.isalpha()) or (len(spans) > 1 and spans[-2].text[-1:] == " ")
+
+
+def _math_node_spans(node: LatexNode) -> list[Span]:
+    """A node inside math: groups and the arguments of text commands (``\\mathrm{}``) are
+    read for their scripts; other commands are pylatexenc's text."""
+    if isinstance(node, LatexGroupNode):
+        return _math_spans(node.nodelist)
+    if isinstance(node, LatexMacroNode) and node.macroname in TEXT_ARGUMENT_COMMANDS:
+        args = node.nodeargd.argnlist if node.nodeargd else []
+        if args and args[-1] is not None:
+            return _math_spans(_contents(args[-1]))
+    return [Span(_decoded(node, _math_decoder()), "math")]
+
+
+def script_span(text: str, style: str) -> Span:
+    """A ``sub`` or ``sup`` span: its text in Unicode's scripts when each character has one."""
+    table = SCRIPTS[style]
+    if all(char in table for char in text):
+        text = "".join(table[char] for char in text)
+    return Span(text, style)
+
+
+def _text(spans: Iterable[Span]) -> str:
+    return "".join(span.text for span in spans)
+
+
+def _strip(spans: list[Span]) -> list[Span]:
+    """``spans`` without the white space at their ends (math's own has no meaning)."""
+    if spans:
+        spans[0] = Span(spans[0].text.lstrip(), spans[0].style, spans[0].href)
+        spans[-1] = Span(spans[-1].text.rstrip(), spans[-1].style, spans[-1].href)
+    return spans
 
 
 def _decoded(node: LatexNode, decoder: LatexNodes2Text) -> str:
@@ -334,22 +517,28 @@ def _verbatim(nodes: Iterable[LatexNode | None]) -> str:
 
 
 def _tidy(spans: Iterable[Span]) -> tuple[Span, ...]:
-    """Fold white space across span boundaries, drop empty spans, merge equal neighbours."""
+    """Fold white space across span boundaries, drop empty spans, merge equal neighbours.
+    A script hangs on what comes before it: ``M $_\\odot$`` reads "M⊙"."""
     tidy: list[Span] = []
     for span in spans:
         text = _WHITESPACE.sub(" ", span.text)
-        if tidy and tidy[-1].text.endswith(" "):
-            text = text.lstrip(" ")
-        if not tidy:
+        if not tidy or tidy[-1].text.endswith(" "):
             text = text.lstrip(" ")
         if not text:
             continue
+        if span.style in SCRIPTS:
+            _rstrip_last(tidy)
         if tidy and (tidy[-1].style, tidy[-1].href) == (span.style, span.href):
             tidy[-1] = Span(tidy[-1].text + text, span.style, span.href)
         else:
             tidy.append(Span(text, span.style, span.href))
-    if tidy and tidy[-1].text.endswith(" "):
-        last = tidy.pop()
-        if last.text.rstrip(" "):
-            tidy.append(Span(last.text.rstrip(" "), last.style, last.href))
+    _rstrip_last(tidy)
     return tuple(tidy)
+
+
+def _rstrip_last(spans: list[Span]) -> None:
+    """Strip the spaces at the end of the last of ``spans``, dropping it if nothing is left."""
+    if spans and spans[-1].text.endswith(" "):
+        last = spans.pop()
+        if last.text.rstrip(" "):
+            spans.append(Span(last.text.rstrip(" "), last.style, last.href))

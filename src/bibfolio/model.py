@@ -45,8 +45,11 @@ LINK_LABELS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A run of decoded text in one style: plain, ``em``, ``strong``, ``code``, ``math`` or
-    ``link`` (with ``href``, not yet checked for safety)."""
+    """A run of decoded text in one style: plain, ``em``, ``strong``, ``code``, ``math``,
+    ``link`` (with ``href``, not yet checked for safety), or a ``sub`` or ``sup`` script
+    (math's ``_`` and ``^``, ``\\textsubscript{}``). A script's text is in Unicode's sub- or
+    superscript characters when each of its characters has one ("₂", "¹⁸"), else as it is
+    ("⊙", "eff"): joined, the spans read as plain text ("H₂CO", "M⊙")."""
 
     text: str
     style: str = ""
