@@ -140,9 +140,11 @@ def test_problems_are_all_reported() -> None:
     assert sorted(set(codes)) == sorted({
         "missing-field", "single-use-theme", "annotation-range", "unknown-role", "unsafe-link",
         "malformed-doi", "malformed-arxiv", "no-theme", "duplicate-paper", "bad-year",
-        "duplicate-field",
+        "duplicate-field", "guessed-label", "no-label", "paper-versions",
     })  # fmt: skip
-    assert codes.count("duplicate-paper") == 3  # same DOI, same arXiv id, same title
+    assert codes.count("duplicate-paper") == 1  # same DOI
+    # Same arXiv id as a preprint, same title in a workshop: versions of one paper.
+    assert codes.count("paper-versions") == 2
     assert codes.count("unsafe-link") == 3  # javascript:, data:, " JaVaScRiPt:"
     text = md("problems.bib")
     assert "The First Title Wins" in text and "The Second Title Loses" not in text

@@ -7,12 +7,15 @@ them all and ``bibfolio build`` shows them as warnings.
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .errors import Diagnostic, Severity
-from .load import Bibliography, Record
+from .labels import FROM_VENUE_WORDS, FROM_YEAR
+from .links import is_address_field
+from .load import BIBFOLIO_FIELDS, SHOWN_FIELDS, Bibliography, Record
 from .model import Entry, Kind
 from .names import equal_contribution_positions
 
@@ -40,6 +43,28 @@ REQUIRED_FIELDS: Mapping[str, tuple[tuple[str, ...], ...]] = {
     "misc": (("title",),),
 }
 ROLES = frozenset({"lead"})
+# Fields of BibTeX's and biblatex's data model, and bookkeeping every exporter writes: kept
+# in the page's BibTeX (or dropped as bookkeeping) but not shown, and never reported unused.
+STANDARD_FIELDS = frozenset(
+    {
+        *("address", "annote", "annotation", "author", "booktitle", "chapter", "edition"),
+        *("editor", "key", "organization", "publisher", "school", "title", "institution"),
+        *("subtitle", "titleaddon", "booksubtitle", "booktitleaddon", "maintitle", "location"),
+        *("isbn", "issn", "isrn", "ismn", "language", "langid", "langidopts", "keywords"),
+        *("abstract", "addendum", "pubstate", "urldate", "shorttitle", "shortjournal"),
+        *("issue", "issuetitle", "origdate", "eventdate", "eventtitle", "venue", "version"),
+        *("edition", "pagetotal", "numpages", "part", "related", "relatedtype", "xref"),
+        *("ids", "entryset", "crossref", "xdata", "options", "sorttitle", "sortname"),
+        *("sortkey", "presort", "indextitle", "label", "shortauthor", "shorthand"),
+        *("primaryclass", "eprintclass", "mrclass", "mrreviewer", "copyright", "lccn"),
+        *("collaboration", "reportnumber", "translator", "day", "author+an", "editor+an"),
+        *("month", "year", "date", "journal", "journaltitle", "howpublished", "series"),
+        *("number", "volume", "pages", "note", "type", "doi", "eprint", "url", "source"),
+        *("document_type", "art_number", "author_keywords", "publication_stage", "assignee"),
+        *("application", "orcid-numbers", "researcherid-numbers", "unique-id", "da"),
+    }
+)
+_LOOKS_LIKE_ADDRESS = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,25 +163,86 @@ def owner_papers_without_theme(data: Checked) -> Iterator[Diagnostic]:
 
 
 def duplicate_papers(data: Checked) -> Iterator[Diagnostic]:
-    """The same paper twice: same DOI, same arXiv id, or the same title but for punctuation."""
+    """The same paper twice: same DOI, same arXiv id, or the same title but for punctuation.
+
+    A preprint and its published version, or a conference paper and its journal version or
+    thesis (different entry types), are versions of one paper: a note, not a warning.
+    """
     first_seen: dict[tuple[str, str], Entry] = {}
     for entry in data.entries:
         if entry.kind is not Kind.PAPER:
             continue
         for identity in entry.identities:
             earlier = first_seen.setdefault(identity, entry)
-            if earlier is not entry:
-                yield _warning(
-                    entry,
-                    "duplicate-paper",
-                    f'"{entry.key}" looks like "{earlier.key}" ({earlier.path}:{earlier.line}): '
-                    f"same {identity[0]}",
-                )
-                break
+            if earlier is entry:
+                continue
+            where = f'"{earlier.key}" ({earlier.path}:{earlier.line}): same {identity[0]}'
+            if _are_versions(earlier, entry):
+                message = f'"{entry.key}" looks like another version of {where}'
+                yield Diagnostic(Severity.NOTE, message, entry.path, entry.line, "paper-versions")
+            else:
+                yield _warning(entry, "duplicate-paper", f'"{entry.key}" looks like {where}')
+            break
+
+
+def _are_versions(a: Entry, b: Entry) -> bool:
+    return a.entry_type != b.entry_type or a.is_preprint != b.is_preprint
+
+
+def fallback_labels(data: Checked) -> Iterator[Diagnostic]:
+    """Papers whose label is the year alone, or made up from the venue's words: the user
+    knows the venue's short name better (``abbr``, or a ``[venues]`` line for all of them)."""
+    for entry in data.entries:
+        if entry.kind is not Kind.PAPER:
+            continue
+        hint = 'add abbr = {…}, or a [venues] line to bibfolio.toml ("Full name" = "ABBR")'
+        if entry.label_source == FROM_YEAR:
+            # Without a venue the year is the right label; say so only where check is asked.
+            severity = Severity.WARNING if entry.venue else Severity.NOTE
+            venue = f'the venue "{entry.venue}"' if entry.venue else "no venue"
+            message = f'"{entry.key}" is labelled by its year alone ({venue}); {hint}'
+            yield Diagnostic(severity, message, entry.path, entry.line, "no-label")
+        elif entry.label_source == FROM_VENUE_WORDS:
+            message = (
+                f'"{entry.key}" is labelled "{entry.label}", made from the venue '
+                f'"{entry.venue}"; to change it, {hint}'
+            )
+            yield Diagnostic(Severity.NOTE, message, entry.path, entry.line, "guessed-label")
+
+
+def unused_fields(data: Checked) -> Iterator[Diagnostic]:
+    """Fields bibfolio neither shows nor keeps in the page's BibTeX, one note per name with
+    its count, so that no link or identifier is lost without a word."""
+    uses: dict[str, list[Record]] = defaultdict(list)
+    for record in data.records:
+        for name in record.fields:
+            if not _is_known_field(name):
+                uses[name].append(record)
+    for name, records in sorted(uses.items()):
+        first = records[0]
+        links = any(_LOOKS_LIKE_ADDRESS.match(r.fields[name].strip()) for r in records)
+        count = f"{len(records)} {'entry' if len(records) == 1 else 'entries'}"
+        example = f' ({name} = "pdf", or "code", "url"…)' if links else ""
+        message = (
+            f'field "{name}" ({count}) {"holds links but " if links else ""}is not used; '
+            f"to show it, map it to a field bibfolio reads in [fields] of bibfolio.toml{example}"
+        )
+        yield Diagnostic(Severity.NOTE, message, first.path, first.line, "unused-field")
+
+
+def _is_known_field(name: str) -> bool:
+    return (
+        name in STANDARD_FIELDS
+        or name in SHOWN_FIELDS
+        or name in BIBFOLIO_FIELDS
+        or is_address_field(name)
+    )
 
 
 RULES: tuple[Callable[[Checked], Iterable[Diagnostic]], ...] = (
     missing_fields,
+    fallback_labels,
+    unused_fields,
     single_use_themes,
     annotation_positions,
     roles,

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .venues import find_venue, normalise_venue
+from .venues import IGNORED_WORDS, find_venue, normalise_venue
 
 PREPRINT = "Preprint"
 
@@ -53,11 +53,14 @@ _THESIS_DEGREES = (
 
 # "(OSDI 22)", "(SOSP '23)", "(NeurIPS 2021, Round 1)": a parenthesised acronym, which must
 # have two capitals so that "(Round 1)" or "(Volume 2)" are not taken for one.
-_ACRONYM_IN_VENUE = re.compile(r"\(\s*([A-Z][A-Za-z]*[A-Z][A-Za-z]*)\b[^()]*\)")
+# A second capitalised word belongs to it: "(USENIX Security)".
+_ACRONYM_IN_VENUE = re.compile(
+    r"\(\s*([A-Z][A-Za-z]*[A-Z][A-Za-z]*(?: [A-Z][a-z]+(?=\s*\)))?)\b[^()]*\)"
+)
 # Preprint servers, by name in the venue or note.
 _PREPRINT_VENUE = re.compile(
     r"\b(arxiv|preprint|corr|biorxiv|medrxiv|ssrn|psyarxiv|socarxiv|osf preprints|"
-    r"chemrxiv|research square|preprints\.org|techrxiv|eartharxiv)\b",
+    r"chemrxiv|research square|preprints\.org|techrxiv|eartharxiv|openrxiv)\b",
     re.IGNORECASE,
 )
 # DOI prefixes of preprint servers: arXiv, bioRxiv/medRxiv, SSRN, OSF (PsyArXiv…),
@@ -84,6 +87,19 @@ _NOT_YET_OUT = re.compile(
 )
 _WORD = re.compile(r"[^\W\d_][\w'’&-]*")
 _ADDRESS = re.compile(r"://|\bwww\.", re.IGNORECASE)
+_PARENTHESISED = re.compile(r"\([^()]*\)")
+_PROCEEDINGS_OF = re.compile(
+    r"^\s*(?:in\s+)?(?:proc(?:eedings|eeding)?\.?)?\s*(?:of\s+)?(?:the\s+)?[-–:\s]*",
+    re.IGNORECASE,
+)
+# "SMARTCOMP 2018", "HLDVT2002", "SOAS06", "WOA 2009": an acronym with its year.
+_ACRONYM_WITH_YEAR = re.compile(r"\b([A-Z][A-Z&-]*[A-Z])\s?['’]?(?:(?:19|20)\d{2}|\d{2})\b")
+_SMALL_WORDS = frozenset(
+    {"a", "an", "and", "at", "de", "der", "des", "di", "du", "for", "from", "in", "la", "le"}
+    | {"of", "on", "the", "to", "und", "van", "von", "with", "e", "da", "do", "dos", "das"}
+)
+_MAX_INITIALS = 6
+_VENUE_KINDS = ("Workshop", "Symposium", "Conference", "Congress", "Journal", "Proceedings")
 # A venue this short is its own label ("Econometrica", "Psychological Science").
 _SHORT_VENUE_WORDS, _SHORT_VENUE_CHARS = 2, 24
 
@@ -159,9 +175,16 @@ def series_acronym(series: str) -> str | None:
 
 
 def venue_acronym(venue: str) -> str | None:
-    """An acronym written in parentheses in the venue: "… Systems (OSDI 22)" → "OSDI"."""
+    """An acronym written in the venue: in parentheses ("… Systems (OSDI 22)" → "OSDI"), or
+    in capitals with its year ("…, SMARTCOMP 2018", "HLDVT2002: IEEE Workshop…") in a venue
+    not written all in capitals."""
     match = _ACRONYM_IN_VENUE.search(venue)
-    return match.group(1) if match else None
+    if match:
+        return match.group(1)
+    if venue.isupper():
+        return None
+    found = (m.group(1) for m in _ACRONYM_WITH_YEAR.finditer(venue))
+    return next((word for word in found if word.casefold() not in IGNORED_WORDS), None)
 
 
 def venue_words_label(venue: str) -> str | None:
@@ -170,14 +193,23 @@ def venue_words_label(venue: str) -> str | None:
     Assessment" → "JPA")."""
     if _ADDRESS.search(venue):  # a link in ``howpublished`` names no venue
         return None
-    words = _WORD.findall(_NOT_YET_OUT.sub("", venue))
-    text = " ".join(words)
+    if venue.isupper() and venue.count(" ") >= _SHORT_VENUE_WORDS:  # "INTERNATIONAL JOURNAL …"
+        venue = venue.title()
+    venue = _PROCEEDINGS_OF.sub("", _PARENTHESISED.sub("", venue))
+    words = [w for w in _WORD.findall(venue) if w.casefold() not in IGNORED_WORDS]
+    text = abbr_without_year(" ".join(words))
     if words and len(words) <= _SHORT_VENUE_WORDS and len(text) <= _SHORT_VENUE_CHARS:
         return text
-    # A venue's name is capitalised: lower-case words are not part of it (or it is a
-    # sentence, which has no initials to take).
-    initials = "".join(word[0] for word in words if word[0].isupper())
-    return initials if len(initials) >= 2 else None
+    # A venue's name is capitalised: lower-case words are not part of it, unless only its
+    # first word is ("Health economics review").
+    main = [w for w in words if w[0].isupper() and w.casefold() not in _SMALL_WORDS]
+    if len(main) < 2:
+        main = [w for w in words if w.casefold() not in _SMALL_WORDS]
+    initials = "".join(word[0].upper() for word in main)
+    if 2 <= len(initials) <= _MAX_INITIALS:
+        return initials
+    # Too many words for initials anyone would recognise: say what kind of venue it is.
+    return next((kind for kind in _VENUE_KINDS if kind.casefold() in venue.casefold()), None)
 
 
 def paper_label(

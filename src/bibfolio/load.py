@@ -47,6 +47,7 @@ from .macros import MONTH_MACROS, MacroState, evaluate_in, literal
 from .model import Entry, Kind, Person, Span
 from .names import OwnerMatcher, fold, parse_authors
 from .parallel import split_work
+from .venues import aas_macros
 
 if TYPE_CHECKING:
     from bibtexparser import model as bib
@@ -138,6 +139,7 @@ _QUOTE_IN_BRACES = re.compile(
     r'\{(?:(?=([^{}"]+))\1|(?<=\\)"|\{(?:(?=([^{}"]+))\2|(?<=\\)"|\{[^{}]*\})*\})*(?<!\\)"'
 )
 _SPACE = re.compile(r"\s*")
+_LONE_MACRO = re.compile(r"\s*\{?\s*\\([A-Za-z]+)\s*\}?\s*")
 
 _TITLE_WORDS = re.compile(r"[^\W_]+")
 _ARXIV_VERSION = re.compile(r"v\d+$")
@@ -983,8 +985,18 @@ def _consecutive_runs(indexes: list[int]) -> Iterable[list[int]]:
 
 
 def _display_text(name: str, value: str) -> str:
-    """Decode LaTeX for display, except in address fields, where only ``\\_`` and kin unescape."""
-    return address_text(value) if is_address_field(name) else to_unicode(value)
+    """Decode LaTeX for display, except in address fields, where only ``\\_`` and kin unescape.
+
+    A venue that is one AAS journal macro (``journal = {\\apj}``, as NASA ADS exports every
+    journal) reads as what the macro prints ("ApJ"), though no file defines it.
+    """
+    if is_address_field(name):
+        return address_text(value)
+    if name in VENUE_FIELDS and value.lstrip("{ ").startswith("\\"):
+        macro = _LONE_MACRO.fullmatch(value)
+        if macro and macro.group(1) in aas_macros():
+            return aas_macros()[macro.group(1)]
+    return to_unicode(value)
 
 
 def _with_own_names(fields: Mapping[str, str], own_names: Mapping[str, str]) -> Mapping[str, str]:

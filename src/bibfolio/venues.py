@@ -93,7 +93,8 @@ _SPONSORS = frozenset(
         "sigmicro",
     ]
 )
-_DROPPED = _ORDINAL_WORDS | _SPONSORS | {"the", "annual"}
+# Words that never name a venue (folded), also skipped when a label is made of a venue's words.
+IGNORED_WORDS = _ORDINAL_WORDS | _SPONSORS | {"the", "annual"}
 
 _PARENTHESISED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 _SHORT_YEAR = re.compile(r"['’‘]\d\d\b")
@@ -115,7 +116,7 @@ def normalise_venue(text: str) -> str:
     kept = [
         word
         for i, word in enumerate(words)
-        if word not in _DROPPED
+        if word not in IGNORED_WORDS
         and not _ORDINAL.fullmatch(word)
         and not _YEAR.fullmatch(word)
         and not (word in _TENS and i + 1 < len(words) and words[i + 1] in _ORDINAL_WORDS)
