@@ -26,7 +26,8 @@ REAL_SHAPES = r"""
 @inproceedings{milintsevich2024,
   title = {Your Model is Not Predicting Depression Well},
   author = {Milintsevich, Kirill and Sirts, Kairit},
-  booktitle = {Proceedings of the 9th Workshop on Computational Linguistics and Clinical Psychology},
+  booktitle = {Proceedings of the 9th Workshop on Computational Linguistics and
+               Clinical Psychology},
   year = {2024},
   abbr = {CLPsych 2024},
   arxiv = {2402.00001},
@@ -43,7 +44,8 @@ REAL_SHAPES = r"""
 @inproceedings{walker2019acm,
   title = {An ACM Entry},
   author = {Walker, Nick},
-  booktitle = {Proceedings of the 2019 ACM SIGSIM Conference on Principles of Advanced Discrete Simulation},
+  booktitle = {Proceedings of the 2019 ACM SIGSIM Conference on Principles of
+               Advanced Discrete Simulation},
   series = {SIGSIM-PADS '19},
   year = {2019},
 }
