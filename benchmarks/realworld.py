@@ -437,6 +437,12 @@ def measure_venues(result: FileResult, shown: list[dict[str, Any]]) -> None:
             result.example("year-only label", f"{entry['key']}: {label!r} for {entry['venue']!r}")
 
 
+def _links_to_arxiv(link: dict[str, str]) -> bool:
+    """A link readers reach arXiv by: an "arXiv" button, or any button whose address is on
+    arxiv.org (a "Link" or "Preprint" field that holds the arXiv page)."""
+    return link.get("kind") == "arxiv" or "arxiv.org/" in link.get("href", "").lower()
+
+
 def measure_arxiv(
     result: FileResult, raw: list[RawEntry], by_key: dict[str, dict[str, Any]]
 ) -> None:
@@ -448,12 +454,11 @@ def measure_arxiv(
         result.arxiv_ids += 1
         page_entry = by_key.get(entry.key.lower())
         links = page_entry.get("links", []) if page_entry else []
-        if not any(link.get("kind") == "arxiv" for link in links):
+        if not any(_links_to_arxiv(link) for link in links):
             result.arxiv_missing += 1
             result.example("arXiv id, no arXiv link", entry.key)
     result.arxiv_links = sum(
-        any(link.get("kind") == "arxiv" for link in entry.get("links", []))
-        for entry in by_key.values()
+        any(_links_to_arxiv(link) for link in entry.get("links", [])) for entry in by_key.values()
     )
 
 

@@ -155,6 +155,20 @@ def test_primary_link_falls_back_to_url_then_doi() -> None:
         pytest.param({"codelink": "https://g.com/x"}, "code", "https://g.com/x", id="codelink"),
         pytest.param({"ee": "https://dl.org/x"}, "url", "https://dl.org/x", id="dblp-ee"),
         pytest.param({"url": "www.springer.com/x"}, "url", "http://www.springer.com/x", id="www"),
+        pytest.param({"url": "osf.io/preprints/x"}, "url", "http://osf.io/preprints/x", id="host"),
+        pytest.param({"url": "../talks/x.pdf"}, "url", "../talks/x.pdf", id="relative-kept"),
+        pytest.param(
+            {"pdf": r"\url{https://p.org/x.pdf}{[paper]}"},
+            "pdf",
+            "https://p.org/x.pdf",
+            id="url-cmd",
+        ),
+        pytest.param(
+            {"url_paper": "https://arxiv.org/pdf/2301.00001"},
+            "arxiv",
+            "https://arxiv.org/abs/2301.00001",
+            id="arxiv-in-a-link-field",
+        ),
         pytest.param(
             {"adsurl": "https://ui.adsabs.harvard.edu/abs/X"},
             "ads",

@@ -51,6 +51,8 @@ NOT_LINKS = frozenset({"biburl", "bibsource", "file", "bdsk-file-1", "bdsk-file-
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+_BARE_HOST = re.compile(r"www\.|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/", re.IGNORECASE)
+_URL_COMMAND = re.compile(r"\\(?:url|href)\s*\{([^{}]*)\}")
 _ARXIV_ID_TEXT = r"\d{4}\.\d{4,5}(?:v\d+)?|[a-z-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?"
 # New-style ids (2201.12023v2) and old-style ones (cs/0112017, math.GT/0309136).
 _ARXIV_ID = re.compile(rf"^(?:arxiv:)?({_ARXIV_ID_TEXT})$", re.IGNORECASE)
@@ -175,6 +177,10 @@ def find_arxiv_id(fields: Mapping[str, str]) -> str | None:
         match = _ARXIV_IN_TEXT.search(fields.get(name, ""))
         if match:
             return match.group(1)
+    for name, value in fields.items():  # BibBase's url_Paper, a hand-kept preprintlink…
+        match = _ARXIV_IN_TEXT.search(value) if link_kind(name) else None
+        if match:
+            return match.group(1)
     return None
 
 
@@ -220,14 +226,18 @@ def entry_links(fields: Mapping[str, str], bases: AssetBases | None = None) -> E
         kind = link_kind(name)
         if kind and value.strip():
             by_kind.setdefault(kind, []).append(name)
+    identifier = find_arxiv_id(fields)
     for kind, names in by_kind.items():
         name = min(names, key=lambda name: _FIELD_RANK.get(name, len(_FIELD_RANK)))
         address = fields[name].strip()
+        written = _URL_COMMAND.search(address)  # pdf = {\url{https://…}{[paper]}}
+        address = written.group(1).strip() if written else address
+        if identifier and kind not in KIND_ORDER and identifier in address:
+            continue  # "preprintlink = {arxiv.org/abs/…}" is the arXiv button
         if kind in FILE_KINDS:
             add(kind, asset_address(address, bases.files), address)
-        else:  # "www.springer.com/…" is an address without its scheme, not a relative link
-            add(kind, "http://" + address if address.startswith("www.") else address, address)
-    identifier = find_arxiv_id(fields)
+        else:  # "www.springer.com/…", "osf.io/…": addresses without their scheme
+            add(kind, "http://" + address if _BARE_HOST.match(address) else address, address)
     if identifier:
         found["arxiv"] = f"https://arxiv.org/abs/{identifier}"
     if fields.get("doi"):
