@@ -193,3 +193,18 @@ def test_a_journal_name_inside_a_longer_venue_does_not_match(venue: str, not_lab
 )
 def test_unknown_venues_find_nothing(venue: str) -> None:
     assert find_venue(venue) is None
+
+
+@pytest.mark.parametrize(
+    ("venue", "label"),
+    [
+        pytest.param("Advances in Cryptology – EUROCRYPT", "EUROCRYPT", id="eurocrypt"),
+        pytest.param("Advances in Cryptology – ASIACRYPT", "ASIACRYPT", id="asiacrypt"),
+        pytest.param("Advances in Cryptology - CRYPTO", "CRYPTO", id="crypto"),
+    ],
+)
+def test_an_acronym_in_the_venue_beats_words_several_conferences_share(
+    venue: str, label: str
+) -> None:
+    match = venues.find_venue(venue)
+    assert match is not None and match.label == label

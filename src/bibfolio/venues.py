@@ -101,6 +101,8 @@ _SHORT_YEAR = re.compile(r"['’‘]\d\d\b")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# A word written like an acronym: two capitals at least ("EUROCRYPT", "NBiS", "CHI").
+_ACRONYM_WORD = re.compile(r"\b(?=(?:[a-z0-9&-]*[A-Z]){2})[A-Za-z][A-Za-z0-9&-]*\b")
 _PROCEEDINGS = re.compile(r"^(?:in )?(?:proceedings(?: of)? )?")
 
 
@@ -153,6 +155,16 @@ def _match(table: str, key: str) -> VenueMatch | None:
 
 
 @cache
+def _conference_acronyms() -> dict[str, VenueMatch]:
+    """The conferences by their acronym as the table writes it (the first row of each)."""
+    acronyms: dict[str, VenueMatch] = {}
+    for rest in _table("conferences").values():
+        label, _, name = rest.partition("\t")
+        acronyms.setdefault(label, VenueMatch(label, name, "conferences"))
+    return acronyms
+
+
+@cache
 def aas_macros() -> Mapping[str, str]:
     """AAS journal macro names (without backslash) → their text, e.g. "apj" → "ApJ"."""
     return {row[0]: row[1] for row in (line.split("\t") for line in _lines("aas_macros"))}
@@ -170,6 +182,11 @@ def find_venue(venue: str) -> VenueMatch | None:
     for table in TABLES:
         if (match := _match(table, key)) is not None:
             return match
+    # A conference's acronym written in the venue names it better than a run of words that
+    # several conferences share ("Advances in Cryptology – EUROCRYPT" is not CRYPTO).
+    named = (_conference_acronyms().get(word) for word in _ACRONYM_WORD.findall(venue))
+    if (found := next((match for match in named if match), None)) is not None:
+        return found
     words = key.split()
     for length in range(len(words) - 1, MIN_RUN_WORDS - 1, -1):
         for start in range(len(words) - length + 1):
