@@ -710,3 +710,36 @@ def test_summary_counts_are_singular_for_one(
     bib = write_bib("@article{k, title={T}, author={Lovelace, Ada}, year=2020, theme={X}}\n")
     result = invoke(runner, "build", bib, "-o", tmp_path / "out")
     assert "(1 entry in 1 theme)" in result.stderr
+
+
+def test_a_piped_bib_is_read_once_and_builds_the_whole_page(
+    tmp_path: Path, cache_home: Path
+) -> None:
+    """``cat refs.bib | bibfolio build /dev/stdin`` once gave an empty page over the good one:
+    the build's cache key read the pipe before the build could."""
+    out = tmp_path / "site"
+    command = [sys.executable, "-m", "bibfolio", "build", "-f", "md", "-o", str(out)]
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+    subprocess.run([*command, str(SMALL_BIB)], check=True, env=env, capture_output=True)
+    good = (out / "publications.md").read_text(encoding="utf-8")
+    piped = subprocess.run(
+        [*command, "/dev/stdin"],
+        input=SMALL_BIB.read_bytes(),
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    assert b"0 entries" not in piped.stderr
+    assert (out / "publications.md").read_text(encoding="utf-8") == good
+
+
+def test_an_output_that_is_an_input_is_refused_and_left_alone(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    bib = tmp_path / "publications.md"
+    shutil.copy(SMALL_BIB, bib)
+    result = invoke(runner, "build", bib, "-o", tmp_path)
+    assert result.exit_code == 1
+    assert "refusing to write over an input file" in result.stderr
+    assert bib.read_bytes() == SMALL_BIB.read_bytes()
+    assert not (tmp_path / "publications.html").exists()  # nothing written at all

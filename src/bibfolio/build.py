@@ -11,7 +11,7 @@ from .cache import Cache
 from .check import check
 from .choices import OUTPUT_NAMES
 from .config import Config
-from .errors import Diagnostic, Severity
+from .errors import BibfolioError, Diagnostic, Severity
 from .group import group_page
 from .links import AssetBases
 from .load import Bibliography, ReadSettings, load
@@ -192,6 +192,19 @@ def output_files(documents: Mapping[str, Content], output_dir: Path) -> dict[Pat
     return {output_dir / OUTPUT_NAMES[fmt]: text for fmt, text in documents.items()}
 
 
-def write_files(files: Mapping[Path, Content]) -> list[Path]:
-    """Write every file; none replaces its old version until all are written in full."""
+def write_files(files: Mapping[Path, Content], inputs: Sequence[Path] = ()) -> list[Path]:
+    """Write every file; none replaces its old version until all are written in full, and
+    nothing is written when one of them is an input (the user's .bib is never replaced)."""
+    read = {_identity(path) for path in inputs if path.exists()}
+    for path in files:
+        if path.exists() and _identity(path) in read:
+            raise BibfolioError(
+                "refusing to write over an input file; choose another --output", path
+            )
     return write_all(files)
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    """What names a file whatever the path to it (links, "..", symbolic links)."""
+    status = path.stat()
+    return status.st_dev, status.st_ino

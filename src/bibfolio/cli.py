@@ -169,7 +169,7 @@ def build(
     # Standard output gets the whole text or nothing, like a file.
     text = whole_text(next(iter(documents.values()))) if to_stdout else ""
     files = {} if to_stdout else output_files(documents, Path(config.output))
-    written = write_files({**files, **papers})
+    written = write_files({**files, **papers}, bib_files)
     if cache is not None and last is None:
         cache.save()
     if cache_file is not None and last is None and key:
@@ -198,12 +198,16 @@ def build(
 
 def _build_key(bib_files: Sequence[Path], config: Config) -> str:
     """Everything the output of ``build`` depends on, hashed (not where it goes, nor how
-    many processes make it); "" when a file cannot be read (the build then says why)."""
+    many processes make it); "" when a file cannot be read (the build then says why) or is
+    not a regular file."""
     import dataclasses
 
     from .cache import build_key
     from .config import template_search_path
 
+    if not all(path.is_file() for path in bib_files):
+        # A pipe (/dev/stdin, <(…)) can be read once only, and the build must read it.
+        return ""
     settings = repr(dataclasses.replace(config, output="", jobs=0))
     try:
         return build_key(bib_files, settings, template_search_path(config.templates))
