@@ -189,11 +189,8 @@ def build(
         names.append(f"{_count(len(papers), 'file', 'files')} in {config.per_paper}")
     if names:
         unit = "theme" if config.group_by == "theme" else "group"
-        click.echo(
-            f"Wrote {_join(names)} ({_count(entries, 'entry', 'entries')} in "
-            f"{_count(groups, unit, unit + 's')})",
-            err=True,
-        )
+        where = f" in {_count(groups, unit, unit + 's')}" if groups else ""  # none: no headings
+        click.echo(f"Wrote {_join(names)} ({_count(entries, 'entry', 'entries')}{where})", err=True)
 
 
 def _build_key(bib_files: Sequence[Path], config: Config) -> str:
@@ -216,7 +213,7 @@ def _build_documents(
 ) -> tuple[dict[str, Content], dict[Path, str], list[str], int, int]:
     """Build the page and print its warnings and notes; return its documents (streamed as
     they are written), per-paper files, those messages, and its numbers of entries and
-    groups."""
+    groups with a heading."""
     from .build import build_page, owner_note, per_paper_files, stream_documents
 
     result = build_page(bib_files, config, cache)
@@ -228,7 +225,8 @@ def _build_documents(
         click.echo(message, err=True)
     documents: dict[str, Content] = {**stream_documents(result.page, config, cache)}
     papers = per_paper_files(result.page, config)
-    return documents, papers, messages, len(result.page.entries), len(result.page.themes)
+    groups = sum(1 for theme in result.page.themes if theme.title)
+    return documents, papers, messages, len(result.page.entries), groups
 
 
 @main.command(short_help="Check .bib files for problems.")
