@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .choices import FORMATS, GROUPINGS, SITES, STDOUT
+from .choices import FORMATS, GROUPINGS, SITES, STDOUT, SUPERVISED
 from .options import (
     CONTEXT_SETTINGS,
     bib_files,
@@ -96,6 +96,12 @@ def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[s
     "--group-by",
     type=click.Choice(GROUPINGS),
     help="Group papers by research theme, by year or by type.  [default: theme]",
+)
+@click.option(
+    "--supervised",
+    type=click.Choice(SUPERVISED),
+    help="Theses you supervised (an advisor, or no advisor named, and you not the author): "
+    "their own section, or omit them.  [default: section]",
 )
 @click.option(
     "--front-matter/--no-front-matter",
@@ -313,6 +319,7 @@ def init(bib_file: Path | None, templates: bool, force: bool, encoding: str | No
     """
     from .config import bundled_templates_dir
     from .load import load
+    from .model import THEME_SEPARATOR
     from .names import infer_owner
     from .scaffold import TEMPLATES_DIRNAME, config_text, copy_templates, write_config
 
@@ -322,7 +329,7 @@ def init(bib_file: Path | None, templates: bool, force: bool, encoding: str | No
         entries = load([bib_file], encoding or "utf-8").entries
         guess = infer_owner(entries)
         owner = guess.person.name if guess else None
-        themes = list(dict.fromkeys(entry.theme for entry in entries if entry.theme))
+        themes = list(dict.fromkeys(theme for entry in entries for theme in entry.themes))
     copied = []
     if templates:
         copied = copy_templates(bundled_templates_dir(), directory / TEMPLATES_DIRNAME, force)
@@ -334,6 +341,12 @@ def init(bib_file: Path | None, templates: bool, force: bool, encoding: str | No
     if owner:
         listed = _count(len(themes), "theme", "themes")
         click.echo(f'Owner set to "{owner}" and {listed} listed: check them.', err=True)
+    if not themes:
+        click.echo(
+            f"To group papers by research theme, give them a theme field, several separated "
+            f'by "{THEME_SEPARATOR}": theme = {{Systems{THEME_SEPARATOR} Compilers}}',
+            err=True,
+        )
 
 
 @main.command(
