@@ -172,6 +172,54 @@ def test_theme_and_year_selects_filter(open_page: Any, site: Path) -> None:
     assert count_text(driver).startswith(f"{len(shown)} of ")
 
 
+def test_an_entry_in_two_themes_matches_either_and_counts_once(
+    open_page: Any, tmp_path: Path
+) -> None:
+    bib = tmp_path / "themes.bib"
+    bib.write_text(
+        "@article{both2022, title = {Both}, author = {Lovelace, Ada}, journal = {J},\n"
+        "  year = {2022}, theme = {Systems; Compilers}}\n"
+        "@article{sys2021, title = {Sys}, author = {Lovelace, Ada}, journal = {J},\n"
+        "  year = {2021}, theme = {Systems}}\n"
+        "@article{comp2020, title = {Comp}, author = {Lovelace, Ada}, journal = {J},\n"
+        "  year = {2020}, theme = {Compilers}}\n",
+        encoding="utf-8",
+    )
+    build(bib, "--owner", "Ada Lovelace", "-s", "full", "-f", "html", "-o", tmp_path)
+    driver = open_page(tmp_path / "publications.html")
+    assert count_text(driver) == "3 of 3 publications"
+    theme = Select(driver.find_element(By.CSS_SELECTOR, 'select[name="theme"]'))
+    assert [option.text for option in theme.options] == ["All themes", "Systems", "Compilers"]
+    theme.select_by_visible_text("Compilers")
+    assert visible_ids(driver) == ["both2022", "", "comp2020"]  # "": listed again, no id
+    assert count_text(driver) == "2 of 3 publications"
+    theme.select_by_visible_text("Systems")
+    assert visible_ids(driver) == ["both2022", "sys2021", ""]
+    ids = driver.execute_script("return [...document.querySelectorAll('[id]')].map(e => e.id)")
+    assert len(ids) == len(set(ids))
+
+
+def test_a_page_without_themes_has_section_headings_and_no_theme_filter(
+    open_page: Any, tmp_path: Path
+) -> None:
+    bib = tmp_path / "plain.bib"
+    bib.write_text(
+        "@article{a2021, title = {A}, author = {Lovelace, Ada}, journal = {J}, year = {2021}}\n"
+        "@article{b2020, title = {B}, author = {Babbage, C. and Lovelace, Ada}, journal = {J},\n"
+        "  year = {2020}}\n",
+        encoding="utf-8",
+    )
+    build(bib, "--owner", "Ada Lovelace", "-s", "full", "-f", "html", "-o", tmp_path)
+    driver = open_page(tmp_path / "publications.html")
+    assert not driver.find_elements(By.CSS_SELECTOR, 'select[name="theme"]')
+    headings = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "h2")]
+    assert [h.upper() for h in headings] == ["FIRST-AUTHOR PUBLICATIONS", "OTHER PUBLICATIONS"]
+    Select(driver.find_element(By.CSS_SELECTOR, 'select[name="year"]')).select_by_value("2020")
+    assert visible_ids(driver) == ["b2020"]
+    shown = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "h2") if h.is_displayed()]
+    assert [h.upper() for h in shown] == ["OTHER PUBLICATIONS"]
+
+
 # --- toggles ----------------------------------------------------------------------------------
 
 

@@ -30,8 +30,8 @@ from bibfolio.model import Entry, Kind, Link, Page, Person
 SMALL_BIB = Path(__file__).parent / "data" / "small.bib"
 SCHEMA_PATH = Path(__file__).parent.parent / "docs" / "json-schema.json"
 ENTRY_FIELDS = [
-    "key", "kind", "type", "title", "label", "authors", "et_al", "editors", "year", "month",
-    "venue", "theme", "is_lead", "is_first_author", "selected", "url", "links",
+    "key", "kind", "type", "title", "label", "authors", "et_al", "editors", "advisors", "year",
+    "month", "venue", "theme", "themes", "is_lead", "is_first_author", "selected", "url", "links",
 ]  # fmt: skip
 # Every CSL-JSON variable bibfolio may write (CSL 1.0.2 names).
 CSL_VARIABLES = {
@@ -139,7 +139,7 @@ def test_schema_checker_rejects_drift() -> None:
 def test_schema_id_and_version_match_the_output() -> None:
     data = json.loads(page_to_json(small_page()))
     assert schema()["$id"] == PAGE_SCHEMA_ID == data["schema"]
-    assert data["version"] == 1
+    assert data["version"] == 2
 
 
 def test_json_has_the_model_fields_in_a_fixed_order() -> None:
@@ -169,10 +169,12 @@ def test_json_entry_golden() -> None:
         ],
         "et_al": False,
         "editors": [],
+        "advisors": [],
         "year": 1840,
         "month": None,
         "venue": "Proceedings of the Royal Society (RS 40)",
         "theme": "Mathematics",
+        "themes": ["Mathematics"],
         "is_lead": False,
         "is_first_author": True,
         "selected": False,
@@ -183,6 +185,7 @@ def test_json_entry_golden() -> None:
     assert entries["lovelace1843notes"]["month"] == 9
     assert entries["lovelace1850preprint"]["et_al"] is True
     assert entries["lovelace1851untitled"]["theme"] is None
+    assert entries["lovelace1851untitled"]["themes"] == []
 
 
 def test_json_is_deterministic_utf8_text_with_one_final_newline() -> None:
@@ -191,7 +194,7 @@ def test_json_is_deterministic_utf8_text_with_one_final_newline() -> None:
     text = data.decode("utf-8")
     assert text.endswith("}\n") and not text.endswith("\n\n")
     assert "Gödel" in text and "\\u" not in text  # ensure_ascii=False
-    assert '\n  "version": 1,\n' in text  # two-space indent
+    assert '\n  "version": 2,\n' in text  # two-space indent
     assert "small.bib" not in text  # where the entry came from is not part of the model
 
 

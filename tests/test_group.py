@@ -24,13 +24,18 @@ def paper(
         authors=authors,
         year=year,
         month=month,
-        theme=theme,
+        themes=(theme,) if theme else (),
     )
 
 
 def project(key: str, theme: str | None) -> Entry:
     return Entry(
-        key=key, kind=Kind.PROJECT, entry_type="software", title=key, label=key, theme=theme
+        key=key,
+        kind=Kind.PROJECT,
+        entry_type="software",
+        title=key,
+        label=key,
+        themes=(theme,) if theme else (),
     )
 
 
@@ -51,8 +56,8 @@ def test_configured_theme_order_wins_and_missing_themes_are_skipped() -> None:
 
 
 def test_other_theme_title_is_configurable() -> None:
-    page = group_page([paper("a", 2020, None)], "T", other_theme="Miscellaneous")
-    assert [t.title for t in page.themes] == ["Miscellaneous"]
+    page = group_page([paper("a", 2020, None), paper("b", 2020, "B")], "T", other_theme="Misc")
+    assert [t.title for t in page.themes] == ["B", "Misc"]
 
 
 def test_sections_in_order_and_empty_ones_omitted() -> None:

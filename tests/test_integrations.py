@@ -113,6 +113,6 @@ def test_html_include_is_a_fragment(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_data_exports_parse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     files = run_recipe("data", tmp_path, monkeypatch)
     page = json.loads(files["publications.json"])
-    assert page["version"] == 1 and len(page["themes"]) == 3
+    assert page["version"] == 2 and len(page["themes"]) == 3
     items = json.loads(files["publications.csl.json"])
     assert {item["id"] for item in items} >= {"zheng2022alpa", "fastchat"}

@@ -136,6 +136,7 @@ def build_page(
         config.other_theme,
         owner=analysis.owners[0].name if analysis.owners else None,
         group_by=config.group_by,
+        supervised=config.supervised,
     )
     return BuildResult(page, warnings, analysis.inferred_owner)
 

@@ -631,6 +631,7 @@ _NESTED: dict[str, Callable[..., Any]] = {
     "title_spans": Span,
     "authors": Person,
     "editors": Person,
+    "advisors": Person,
     "links": Link,
 }
 _NESTED_AT = tuple((_ENTRY_FIELDS.index(name), cls) for name, cls in _NESTED.items())

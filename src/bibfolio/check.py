@@ -62,6 +62,7 @@ STANDARD_FIELDS = frozenset(
         *("number", "volume", "pages", "note", "type", "doi", "eprint", "url", "source"),
         *("document_type", "art_number", "author_keywords", "publication_stage", "assignee"),
         *("application", "orcid-numbers", "researcherid-numbers", "unique-id", "da"),
+        *("advisor", "supervisor"),
     }
 )
 _LOOKS_LIKE_ADDRESS = re.compile(r"https?://|www\.", re.IGNORECASE)
@@ -101,8 +102,8 @@ def single_use_themes(data: Checked) -> Iterator[Diagnostic]:
     """A theme only one entry uses is often a typo of another theme."""
     users: dict[str, list[Entry]] = defaultdict(list)
     for entry in data.entries:
-        if entry.theme:
-            users[entry.theme].append(entry)
+        for theme in entry.themes:
+            users[theme].append(entry)
     if len(users) < 2:
         return
     for theme, entries in users.items():
@@ -150,11 +151,11 @@ def roles(data: Checked) -> Iterator[Diagnostic]:
 
 def owner_papers_without_theme(data: Checked) -> Iterator[Diagnostic]:
     """When themes are used, the owner's papers should each have one."""
-    if not any(entry.theme for entry in data.entries):
+    if not any(entry.themes for entry in data.entries):
         return
     for entry in data.entries:
         is_owners = any(person.is_owner for person in entry.people)
-        if entry.kind is Kind.PAPER and is_owners and not entry.theme:
+        if entry.kind is Kind.PAPER and is_owners and not entry.themes:
             yield _warning(
                 entry,
                 "no-theme",

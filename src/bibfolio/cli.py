@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .choices import FORMATS, GROUPINGS, SITES, STDOUT
+from .choices import FORMATS, GROUPINGS, SITES, STDOUT, SUPERVISED
 from .options import (
     CONTEXT_SETTINGS,
     bib_files,
@@ -96,6 +96,12 @@ def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[s
     "--group-by",
     type=click.Choice(GROUPINGS),
     help="Group papers by research theme, by year or by type.  [default: theme]",
+)
+@click.option(
+    "--supervised",
+    type=click.Choice(SUPERVISED),
+    help="Theses you supervised (an advisor, or no advisor named, and you not the author): "
+    "their own section, or omit them.  [default: section]",
 )
 @click.option(
     "--front-matter/--no-front-matter",
@@ -189,11 +195,8 @@ def build(
         names.append(f"{_count(len(papers), 'file', 'files')} in {config.per_paper}")
     if names:
         unit = "theme" if config.group_by == "theme" else "group"
-        click.echo(
-            f"Wrote {_join(names)} ({_count(entries, 'entry', 'entries')} in "
-            f"{_count(groups, unit, unit + 's')})",
-            err=True,
-        )
+        where = f" in {_count(groups, unit, unit + 's')}" if groups else ""  # none: no headings
+        click.echo(f"Wrote {_join(names)} ({_count(entries, 'entry', 'entries')}{where})", err=True)
 
 
 def _build_key(bib_files: Sequence[Path], config: Config) -> str:
@@ -220,7 +223,7 @@ def _build_documents(
 ) -> tuple[dict[str, Content], dict[Path, str], list[str], int, int]:
     """Build the page and print its warnings and notes; return its documents (streamed as
     they are written), per-paper files, those messages, and its numbers of entries and
-    groups."""
+    groups with a heading."""
     from .build import build_page, owner_note, per_paper_files, stream_documents
 
     result = build_page(bib_files, config, cache)
@@ -232,7 +235,8 @@ def _build_documents(
         click.echo(message, err=True)
     documents: dict[str, Content] = {**stream_documents(result.page, config, cache)}
     papers = per_paper_files(result.page, config)
-    return documents, papers, messages, len(result.page.entries), len(result.page.themes)
+    groups = sum(1 for theme in result.page.themes if theme.title)
+    return documents, papers, messages, len(result.page.entries), groups
 
 
 @main.command(short_help="Check .bib files for problems.")
@@ -319,6 +323,7 @@ def init(bib_file: Path | None, templates: bool, force: bool, encoding: str | No
     """
     from .config import bundled_templates_dir
     from .load import load
+    from .model import THEME_SEPARATOR
     from .names import infer_owner
     from .scaffold import TEMPLATES_DIRNAME, config_text, copy_templates, write_config
 
@@ -328,7 +333,7 @@ def init(bib_file: Path | None, templates: bool, force: bool, encoding: str | No
         entries = load([bib_file], encoding or "utf-8").entries
         guess = infer_owner(entries)
         owner = guess.person.name if guess else None
-        themes = list(dict.fromkeys(entry.theme for entry in entries if entry.theme))
+        themes = list(dict.fromkeys(theme for entry in entries for theme in entry.themes))
     copied = []
     if templates:
         copied = copy_templates(bundled_templates_dir(), directory / TEMPLATES_DIRNAME, force)
@@ -340,6 +345,12 @@ def init(bib_file: Path | None, templates: bool, force: bool, encoding: str | No
     if owner:
         listed = _count(len(themes), "theme", "themes")
         click.echo(f'Owner set to "{owner}" and {listed} listed: check them.', err=True)
+    if not themes:
+        click.echo(
+            f"To group papers by research theme, give them a theme field, several separated "
+            f'by "{THEME_SEPARATOR}": theme = {{Systems{THEME_SEPARATOR} Compilers}}',
+            err=True,
+        )
 
 
 @main.command(

@@ -15,6 +15,7 @@ from .choices import (
     GROUPINGS,
     SITES,
     STDOUT,
+    SUPERVISED,
     TEMPLATE_FORMATS,
 )
 from .errors import ConfigError
@@ -35,6 +36,7 @@ class Config:
     other_theme: str = "Other"
     style: str = "compact"
     group_by: str = "theme"
+    supervised: str = "section"
     formats: tuple[str, ...] = TEMPLATE_FORMATS
     output: str = "site"
     front_matter: bool = False
@@ -65,6 +67,7 @@ _FILE_SETTINGS: dict[str, type] = {
     "other_theme": str,
     "style": str,
     "group_by": str,
+    "supervised": str,
     "formats": list,
     "output": str,
     "front_matter": bool,
@@ -151,6 +154,7 @@ def make_config(config_file: Path | None, overrides: Mapping[str, Any]) -> Confi
         _check_choice(fmt, FORMATS, "format", config_file)
     _check_choice(config.group_by, GROUPINGS, "group_by", config_file)
     _check_choice(config.site, SITES, "site", config_file)
+    _check_choice(config.supervised, SUPERVISED, "supervised", config_file)
     if config.jobs < 0:
         raise ConfigError(f"jobs must be 0 (every CPU) or more, not {config.jobs}", config_file)
     return config

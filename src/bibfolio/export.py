@@ -12,8 +12,10 @@ from .model import Entry, Link, Page, Person
 
 # Versioned identifier of the JSON written by ``page_to_json``; docs/json-schema.json has this
 # ``$id``. Adding a field keeps version 1; removing one or changing its meaning makes it 2.
-PAGE_SCHEMA_ID = "https://bibfolio.dev/schema/page-1.json"
-PAGE_SCHEMA_VERSION = 1
+# Version 2: a theme's title is empty on a page without themes, sections may be
+# "supervised", and entries have "themes" and "advisors".
+PAGE_SCHEMA_ID = "https://bibfolio.dev/schema/page-2.json"
+PAGE_SCHEMA_VERSION = 2
 
 # BibTeX / biblatex entry type -> CSL 1.0.2 item type; anything else is a "document".
 CSL_TYPES: dict[str, str] = {
@@ -91,10 +93,12 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
         "authors": [_person_json(person) for person in entry.authors],
         "et_al": entry.et_al,
         "editors": [_person_json(person) for person in entry.editors],
+        "advisors": [_person_json(person) for person in entry.advisors],
         "year": entry.year,
         "month": entry.month,
         "venue": entry.venue,
         "theme": entry.theme,
+        "themes": list(entry.themes),
         "is_lead": entry.is_lead,
         "is_first_author": entry.is_first_author,
         "selected": entry.selected,

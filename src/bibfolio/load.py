@@ -44,7 +44,7 @@ from .links import (
     preview_address,
 )
 from .macros import MONTH_MACROS, MacroState, evaluate_in, literal
-from .model import Entry, Kind, Person, Span
+from .model import Entry, Kind, Person, Span, split_themes
 from .names import OwnerMatcher, fold, parse_authors
 from .parallel import split_work
 from .venues import aas_macros
@@ -615,13 +615,14 @@ def build_entry(
         authors=owners.mark(authors.people),
         et_al=authors.et_al,
         editors=owners.mark(parse_authors(record.fields.get("editor", "")).people),
+        advisors=owners.mark(parse_authors(_advisors(record.fields)).people),
         year=year,
         month=_month(shown.get("month", "")),
         venue=venue,
         is_preprint=kind is Kind.PAPER and label.source == FROM_PREPRINT,
         abstract=to_unicode(record.fields.get("abstract", "")),
         bibtex=clean_bibtex(record),
-        theme=shown.get("theme") or None,
+        themes=split_themes(shown.get("theme", "")),
         is_lead=shown.get("role", "").lower() == "lead",
         selected=shown.get("selected", "").lower() in TRUE_WORDS,
         links=links.links,
@@ -637,6 +638,11 @@ def build_entry(
         digest=digest,
     )
     return entry, problems
+
+
+def _advisors(fields: Mapping[str, str]) -> str:
+    """The people of a thesis's ``advisor`` and ``supervisor`` fields, as one name list."""
+    return " and ".join(fields[name] for name in ("advisor", "supervisor") if name in fields)
 
 
 def paper_identities(fields: Mapping[str, str], title: str) -> tuple[tuple[str, str], ...]:

@@ -20,6 +20,16 @@ class Section(str, Enum):
     PROJECTS = "projects"
     FIRST_AUTHOR = "first-author"
     OTHER = "other"
+    SUPERVISED = "supervised"
+
+
+# Separates an entry's themes in its ``theme`` field: ``theme = {Systems; Compilers}``.
+THEME_SEPARATOR = ";"
+
+
+def split_themes(text: str) -> tuple[str, ...]:
+    """The themes a ``theme`` field names, each once, in its order."""
+    return tuple(dict.fromkeys(t.strip() for t in text.split(THEME_SEPARATOR) if t.strip()))
 
 
 LINK_LABELS: dict[str, str] = {
@@ -102,13 +112,17 @@ class Entry:
     # The ``editor`` field's people: a page names them when there are no authors (an edited
     # book or volume).
     editors: tuple[Person, ...] = ()
+    # A thesis's ``advisor`` and ``supervisor`` fields: whether the owner supervised it.
+    advisors: tuple[Person, ...] = ()
     year: int | None = None
     month: int | None = None
     venue: str = ""
     is_preprint: bool = False
     abstract: str = ""
     bibtex: str = ""
-    theme: str | None = None
+    # The ``theme`` field's themes, in its order (``{Systems; Compilers}``): the entry is
+    # listed in each.
+    themes: tuple[str, ...] = ()
     is_lead: bool = False
     selected: bool = False
     links: tuple[Link, ...] = ()
@@ -129,6 +143,11 @@ class Entry:
     # A hash of everything the entry was made from (its fields as read, and the owner); two
     # entries with the same non-empty digest are equal but for path and line. "" when unknown.
     digest: str = ""
+
+    @property
+    def theme(self) -> str | None:
+        """The first theme, or None: what a page with one theme per entry shows."""
+        return self.themes[0] if self.themes else None
 
     @property
     def is_first_author(self) -> bool:
@@ -169,7 +188,8 @@ class SectionGroup:
 
 @dataclass(frozen=True, slots=True)
 class Theme:
-    """A research theme and its non-empty sections, in page order."""
+    """A research theme and its non-empty sections, in page order. The title is empty on a
+    page where no entry has a theme: its sections are shown without a theme heading."""
 
     title: str
     sections: tuple[SectionGroup, ...]
@@ -182,14 +202,17 @@ class Page:
     title: str
     themes: tuple[Theme, ...]
     owner: str | None = None
-    # Every entry on the page, in page order (templates ask for it often; made once).
+    # Every entry on the page, each once, in page order (templates ask for it often; made once).
     entries: tuple[Entry, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        entries = tuple(
-            entry for theme in self.themes for group in theme.sections for entry in group.entries
-        )
-        object.__setattr__(self, "entries", entries)
+        # An entry in several themes is listed in each, but is one entry of the page.
+        entries: dict[int, Entry] = {}
+        for theme in self.themes:
+            for group in theme.sections:
+                for entry in group.entries:
+                    entries.setdefault(id(entry), entry)
+        object.__setattr__(self, "entries", tuple(entries.values()))
 
     @property
     def smallest_key(self) -> str | None:
@@ -201,12 +224,12 @@ class Page:
     @property
     def entry_themes(self) -> tuple[str, ...]:
         """The themes entries name, each once, in page order (for a theme filter)."""
-        return tuple(dict.fromkeys(entry.theme for entry in self.entries if entry.theme))
+        return tuple(dict.fromkeys(theme for entry in self.entries for theme in entry.themes))
 
     @property
     def has_unthemed(self) -> bool:
         """True when some entry names no theme."""
-        return any(not entry.theme for entry in self.entries)
+        return any(not entry.themes for entry in self.entries)
 
     @property
     def years(self) -> tuple[int, ...]:

@@ -279,8 +279,8 @@ def _with_owner_mark(person: Person, is_owner: bool) -> Person:
 
 
 def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entry, ...]:
-    """Return the entries with ``is_owner`` set on every author and editor matching one of
-    ``owners``, and on no one else.
+    """Return the entries with ``is_owner`` set on every author, editor and advisor matching
+    one of ``owners``, and on no one else.
 
     Each entry's digest becomes the one ``load`` gives an entry read with these owners (see
     ``OwnerMatcher.digest``), so output rendered before the marks is not reused, and an entry
@@ -292,7 +292,8 @@ def mark_owner(entries: Iterable[Entry], owners: Sequence[Person]) -> tuple[Entr
         # What the entry was made from is its digest up to "|" (its owners' part, if any).
         digest = entry.digest and matcher.digest(entry.digest.partition("|")[0])
         authors, editors = matcher.mark(entry.authors), matcher.mark(entry.editors)
-        return replace(entry, authors=authors, editors=editors, digest=digest)
+        advisors = matcher.mark(entry.advisors)
+        return replace(entry, authors=authors, editors=editors, advisors=advisors, digest=digest)
 
     return tuple(with_owner(entry) for entry in entries)
 

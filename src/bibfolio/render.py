@@ -395,13 +395,27 @@ def _entry_functions(entry_texts: EntryTexts) -> dict[str, Any]:
     ``render_entries(entries, separator="", **context)``, which gives what a loop over
     ``render_entry`` with ``separator`` between the entries gives, in one call (on a large
     page, a template's call per entry costs as much as taking its output from the cache).
-    The separator is written as is, like the template's own text."""
+    The separator is written as is, like the template's own text.
+
+    The entry template also sees ``again``: True for an entry shown before on the page (one
+    in several themes), so that the page does not give two elements its id."""
+    shown: set[str] = set()
+
+    def texts(entries: Iterable[Entry], context: dict[str, Any]) -> list[str]:
+        marked = []
+        for entry in entries:
+            marked.append((entry, entry.key in shown))
+            shown.add(entry.key)
+        result: list[str] = []
+        for again, run in itertools.groupby(marked, key=lambda item: item[1]):
+            result += entry_texts([entry for entry, _ in run], {**context, "again": again})
+        return result
 
     def render_entry(entry: Entry, **context: Any) -> Markup:
-        return Markup("".join(entry_texts((entry,), context)))
+        return Markup("".join(texts((entry,), context)))
 
     def render_entries(entries: Iterable[Entry], separator: str = "", **context: Any) -> Markup:
-        return Markup(separator.join(entry_texts(entries, context)))
+        return Markup(separator.join(texts(entries, context)))
 
     return {"render_entry": render_entry, "render_entries": render_entries}
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .choices import CONFIG_FILENAME
 from .errors import BibfolioError
+from .model import THEME_SEPARATOR
 
 TEMPLATES_DIRNAME = "templates"
 
@@ -34,6 +35,7 @@ def config_text(owner: str | None, themes: Sequence[str], templates: bool) -> st
         if templates
         else '# templates = "templates"        # your templates, overriding the bundled ones'
     )
+    sep = THEME_SEPARATOR
     return f"""\
 # bibfolio settings, read from next to the .bib file. Options on the command line win.
 # Every setting is optional; the commented-out lines show the defaults.
@@ -41,14 +43,17 @@ def config_text(owner: str | None, themes: Sequence[str], templates: bool) -> st
 # The site owner as written in the .bib; add name variants such as "L. Zheng" to the list.
 {owner_line}
 
-# Research themes in page order (the `theme` field of each entry); themes not listed follow
-# in order of first appearance, and entries without a theme go last, under `other_theme`.
+# Research themes in page order. Give each entry its themes in a `theme` field, several
+# separated by "{sep}" (it is listed under each): theme = {{Systems{sep} Compilers}}
+# Themes not listed here follow in order of first appearance; entries without a theme go
+# last, under `other_theme`. Without any theme, the page shows the sections alone.
 {themes_block}
 # other_theme = "Other"
 
 # title = "Publications"          # page heading
 # style = "compact"               # or "full": one citation per paper, with links and BibTeX
 # group_by = "theme"              # or "year" or "type"
+# supervised = "section"          # or "omit": theses you supervised, not wrote
 # formats = ["html", "md"]        # also "json" (the page model) and "csl-json"
 # output = "site"                 # folder for publications.*, or "-" for standard output
 # fragment = false                # true: no <html>/<head> and no Markdown title, to embed
