@@ -28,6 +28,8 @@ from .venues import aas_macros
 # venue needs, and little enough that a runaway definition costs a millisecond.
 MAX_EXPANSIONS = 1000
 MAX_LENGTH = 20_000
+# Commands left as written for running away, before a text is left as written.
+_MAX_RUNAWAYS = 4
 # Expansions a set of commands keeps, by text (a long-lived one must not grow without end).
 _KEPT_EXPANSIONS = 4096
 
@@ -106,8 +108,8 @@ class Commands:
         return self.defined.get(name) or aas_commands().get(name)
 
     def expand(self, text: str) -> tuple[str, str]:
-        """``text`` with every command defined here replaced, and "" — or, when expanding
-        would not stop, ``text`` as it is and the name of the command that ran away."""
+        """``text`` with every command defined here replaced, and "" — or, when expanding a
+        command would not stop, with that one left as written, and its name."""
         if "\\" not in text:
             return text, ""
         found = self._expanded.get(text)
@@ -120,14 +122,26 @@ class Commands:
         return found
 
     def _expansion(self, text: str) -> tuple[str, str]:
-        """Replace each use, then read on from the start of its replacement (as TeX does,
-        so a replacement may use commands and take arguments from the text after it)."""
+        """The expansion of ``text`` without the commands that run away, and the first of
+        them (``text`` as it is when there are more than a few)."""
+        runaways: list[str] = []
+        while len(runaways) <= _MAX_RUNAWAYS:
+            expanded, runaway = self._expansion_without(text, runaways)
+            if not runaway:
+                return expanded, runaways[0] if runaways else ""
+            runaways.append(runaway)
+        return text, runaways[0]
+
+    def _expansion_without(self, text: str, excluded: list[str]) -> tuple[str, str]:
+        """Replace each use of a command but the ``excluded``, then read on from the start
+        of its replacement (as TeX does, so a replacement may use commands and take
+        arguments from the text after it); stop at the bounds, naming the command."""
         done: list[str] = []
         done_length = 0
         last = ""  # the last non-empty text done: a command at its end must stay apart
         pending, at, expansions = text, 0, 0
         while (match := _CONTROL.search(pending, at)) is not None:
-            command = self.get(match[1]) if match[1] else None
+            command = self.get(match[1]) if match[1] and match[1] not in excluded else None
             found = command.replacement(pending, match.end()) if command else None
             if found is None:
                 at = match.end()

@@ -623,7 +623,7 @@ def build_entry(
                     "runaway-command",
                     f'"\\{runaway}" in {name} expands without end (over {MAX_EXPANSIONS} '
                     f"expansions or {MAX_LENGTH} characters: a recursive definition?); "
-                    f"{name} is shown as written",
+                    "it is shown as written",
                 )
             )
         return latex
