@@ -10,7 +10,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bibfolio.cli import main
-from bibfolio.commands import MAX_EXPANSIONS, Command, Commands, read_definitions, user_commands
+from bibfolio.commands import (
+    MAX_EXPANSIONS,
+    MAX_LENGTH,
+    Command,
+    Commands,
+    read_definitions,
+    user_commands,
+)
 from bibfolio.errors import ConfigError
 from bibfolio.load import Bibliography, ReadSettings, load
 from bibfolio.model import Span
@@ -184,7 +191,14 @@ def test_expansion_is_bounded(tmp_path: Path, definition: str) -> None:
 def test_a_runaway_command_leaves_the_others_expanded() -> None:
     commands = Commands.of({"a": Command("\\a"), "b": Command("B")})
     assert commands.expand("\\a \\b") == ("\\a B", "a")
-    assert commands.expand("\\b" * (MAX_EXPANSIONS + 1))[1] == "b"
+
+
+def test_long_text_with_many_uses_is_not_a_runaway() -> None:
+    """The bounds are beyond what the text itself holds: an abstract longer than MAX_LENGTH,
+    or with more uses than MAX_EXPANSIONS, expands in full."""
+    commands = Commands.of({"b": Command("BB")})
+    text = "\\b " * (MAX_EXPANSIONS + 1) + "x" * MAX_LENGTH
+    assert commands.expand(text) == ("BB " * (MAX_EXPANSIONS + 1) + "x" * MAX_LENGTH, "")
 
 
 @pytest.mark.parametrize(

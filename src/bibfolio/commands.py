@@ -8,8 +8,8 @@ entry; bibfolio runs no TeX, so it reads ``\\newcommand``, ``\\renewcommand``,
 in a field's text before ``latex.py`` decodes it. A definition under ``\\ifx \\undefined
 \\name`` is made, as ``\\providecommand``'s, only when ``latex.py`` does not know the name.
 
-Expanding is bounded (``MAX_EXPANSIONS``, ``MAX_LENGTH``): a definition that never stops
-expanding (``\\def\\a{\\a}``, ``\\def\\a{\\a\\a}``) leaves the text as written.
+Expanding is bounded (``MAX_EXPANSIONS``, ``MAX_LENGTH``): a command that never stops
+expanding (``\\def\\a{\\a}``, ``\\def\\a{\\a\\a}``) is left as written.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from .errors import ConfigError
 from .latex import is_known_command
 from .venues import aas_macros
 
-# Expansions one text may take, and the characters it may grow to: far more than a title or
-# venue needs, and little enough that a runaway definition costs a millisecond.
+# Expansions a text may take besides one per command in it, and the characters it may grow
+# by: far more than any field needs, and little enough that a runaway costs milliseconds.
 MAX_EXPANSIONS = 1000
 MAX_LENGTH = 20_000
 # Commands left as written for running away, before a text is left as written.
@@ -39,6 +39,8 @@ _SPACE = re.compile(r"\s*")
 _PARAMETER = re.compile(r"#(#|[1-9])")
 _NAME = re.compile(r"[A-Za-z@]+")
 _COMMAND_NAME = re.compile(r"\\([A-Za-z@]+)")
+# A brace, or a backslash and the character it escapes (so "\\{" is not a brace).
+_BRACE_OR_ESCAPE = re.compile(r"[{}]|\\.", re.DOTALL)
 # Characters of the AAS macros' plain text that LaTeX would read otherwise (A&A).
 _SPECIAL = re.compile(r"([&%$#_{}])")
 # \newcommand and kin, which take the name in braces or not, a count and a default; \def and
@@ -138,6 +140,8 @@ class Commands:
         arguments from the text after it); stop at the bounds, naming the command."""
         done: list[str] = []
         done_length = 0
+        most_expansions = MAX_EXPANSIONS + text.count("\\")
+        longest = MAX_LENGTH + len(text)
         last = ""  # the last non-empty text done: a command at its end must stay apart
         pending, at, expansions = text, 0, 0
         while (match := _CONTROL.search(pending, at)) is not None:
@@ -155,7 +159,7 @@ class Commands:
             pending = _apart(last, replacement) + replacement + _apart(replacement, rest) + rest
             at = 0
             expansions += 1
-            if expansions > MAX_EXPANSIONS or done_length + len(pending) > MAX_LENGTH:
+            if expansions > most_expansions or done_length + len(pending) > longest:
                 return text, match[1]
         return "".join(done) + pending, ""
 
@@ -286,20 +290,24 @@ def _argument(text: str, at: int) -> tuple[str, int] | None:
 def _delimited(text: str, at: int, delimiter: str) -> tuple[str, int] | None:
     """The argument from ``at`` up to ``delimiter`` outside braces (without the braces of
     an argument that is one group, as TeX strips them)."""
-    depth, position = 0, at
-    while position < len(text):
-        if depth == 0 and text.startswith(delimiter, position):
-            argument = text[at:position]
+    depth, position, found = 0, at, -1
+    while True:
+        if depth == 0 and found < position:
+            found = text.find(delimiter, position)
+            if found < 0:
+                return None
+        mark = _BRACE_OR_ESCAPE.search(text, position)
+        if depth == 0 and (mark is None or found <= mark.start()):
+            argument = text[at:found]
             if argument.startswith("{") and _group_end(argument, 0) == len(argument):
                 argument = argument[1:-1]
-            return argument, position + len(delimiter)
-        char = text[position]
-        depth += char == "{"
-        depth -= char == "}"
+            return argument, found + len(delimiter)
+        if mark is None:
+            return None
+        depth += {"{": 1, "}": -1}.get(mark[0], 0)
         if depth < 0:
             return None
-        position += 2 if char == "\\" else 1
-    return None
+        position = mark.end()
 
 
 def _bracketed(text: str, at: int) -> tuple[str, int] | None:
@@ -310,15 +318,8 @@ def _bracketed(text: str, at: int) -> tuple[str, int] | None:
 def _group_end(text: str, at: int) -> int | None:
     """Just after the brace that closes the one at ``at``."""
     depth = 0
-    position = at
-    while position < len(text):
-        char = text[position]
-        if char == "\\":
-            position += 2
-            continue
-        depth += char == "{"
-        depth -= char == "}"
-        position += 1
+    for mark in _BRACE_OR_ESCAPE.finditer(text, at):
+        depth += {"{": 1, "}": -1}.get(mark[0], 0)
         if depth == 0:
-            return position
+            return mark.end()
     return None

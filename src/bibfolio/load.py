@@ -621,8 +621,8 @@ def build_entry(
             problems.append(
                 (
                     "runaway-command",
-                    f'"\\{runaway}" in {name} expands without end (over {MAX_EXPANSIONS} '
-                    f"expansions or {MAX_LENGTH} characters: a recursive definition?); "
+                    f'"\\{runaway}" in {name} expands without end (a recursive definition? '
+                    f"over {MAX_EXPANSIONS} expansions or {MAX_LENGTH} more characters); "
                     "it is shown as written",
                 )
             )
