@@ -311,3 +311,15 @@ def test_check_lists_commands_shown_as_written(runner: CliRunner, tmp_path: Path
     assert 'define it in [macros] of bibfolio.toml (sys = "…")' in notes[1]
     assert '"\\other" (1 entry)' in notes[2]
     assert "\\known" not in result.stdout and "\\verb" not in result.stdout
+
+
+def test_editing_macros_remakes_cached_entries(runner: CliRunner, tmp_path: Path) -> None:
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@misc{k, title = {About \\sys}, author = {Ada Lovelace}}\n", encoding="utf-8")
+    titles = []
+    for replacement in ("One", "Two", "One"):
+        (tmp_path / "bibfolio.toml").write_text(f'[macros]\nsys = "{replacement}"\n')
+        result = invoke(runner, "build", bib, "-f", "json", "-o", "-")
+        assert result.exit_code == 0, result.stderr
+        titles.append(json.loads(result.stdout)["themes"][0]["sections"][0]["entries"][0]["title"])
+    assert titles == ["About One", "About Two", "About One"]
