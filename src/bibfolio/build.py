@@ -71,7 +71,7 @@ def analyse(bib_paths: Sequence[Path], config: Config, cache: Cache | None = Non
 def read_settings(config: Config) -> ReadSettings:
     """What of the config decides how entries are made (see ``load.ReadSettings``)."""
     assets = AssetBases(config.asset_base, config.preview_base)
-    return ReadSettings.from_config(config.venues, config.fields, assets)
+    return ReadSettings.from_config(config.venues, config.fields, assets, config.macros)
 
 
 def _with_guessed_owner(

@@ -66,6 +66,8 @@ STANDARD_FIELDS = frozenset(
     }
 )
 _LOOKS_LIKE_ADDRESS = re.compile(r"https?://|www\.", re.IGNORECASE)
+# A command latex.py showed as written, not knowing it (``\sys``).
+_SHOWN_COMMAND = re.compile(r"\\([A-Za-z@]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +233,30 @@ def unused_fields(data: Checked) -> Iterator[Diagnostic]:
         yield Diagnostic(Severity.NOTE, message, first.path, first.line, "unused-field")
 
 
+def undefined_commands(data: Checked) -> Iterator[Diagnostic]:
+    """Commands shown as written in titles, venues, names and notes (``\\sys``), one note per
+    name with its count: the text is still shown, but a definition would show what it means."""
+    uses: dict[str, list[Entry]] = defaultdict(list)
+    for entry in data.entries:
+        for name in dict.fromkeys(_SHOWN_COMMAND.findall(_shown_text(entry))):
+            uses[name].append(entry)
+    for name, entries in sorted(uses.items()):
+        first = entries[0]
+        count = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
+        message = (
+            f'command "\\{name}" ({count}) is shown as written, as bibfolio does not know it; '
+            f'define it in [macros] of bibfolio.toml ({name} = "…") or in an @preamble'
+        )
+        yield Diagnostic(Severity.NOTE, message, first.path, first.line, "undefined-command")
+
+
+def _shown_text(entry: Entry) -> str:
+    """An entry's title (but its code and links), venue, note and names, in one text."""
+    title = (span.text for span in entry.title_spans if span.style not in ("code", "link"))
+    names = (person.name for person in (*entry.authors, *entry.editors))
+    return "\n".join((*title, entry.venue, entry.note, *names))
+
+
 def _is_known_field(name: str) -> bool:
     return (
         name in STANDARD_FIELDS
@@ -244,6 +270,7 @@ RULES: tuple[Callable[[Checked], Iterable[Diagnostic]], ...] = (
     missing_fields,
     fallback_labels,
     unused_fields,
+    undefined_commands,
     single_use_themes,
     annotation_positions,
     roles,

@@ -54,6 +54,8 @@ class Config:
     venues: tuple[tuple[str, str], ...] = ()
     # [fields]: the user's own field names → bibfolio's (``wwwpdf = "pdf"``).
     fields: tuple[tuple[str, str], ...] = ()
+    # [macros]: LaTeX command name (no backslash) → its replacement, with #1… for arguments.
+    macros: tuple[tuple[str, str], ...] = ()
     # Where a site keeps the files link fields name without an address (al-folio's).
     asset_base: str = "/assets/pdf/"
     preview_base: str = "/assets/img/publication_preview/"
@@ -81,6 +83,7 @@ _FILE_SETTINGS: dict[str, type] = {
     "jobs": int,
     "venues": dict,
     "fields": dict,
+    "macros": dict,
     "asset_base": str,
     "preview_base": str,
 }

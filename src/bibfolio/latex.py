@@ -99,7 +99,7 @@ STYLE_SWITCHES = {
     **{"bf": "strong", "bfseries": "strong", "tt": "code", "ttfamily": "code"},
     # Switches to a plain face: the text after them is shown plainly.
     **{"rm": "", "rmfamily": "", "sf": "", "sffamily": "", "sc": "", "scshape": ""},
-    **{"upshape": "", "normalfont": "", "smc": "", "ssf": ""},
+    **{"upshape": "", "normalfont": "", "smc": "", "ssf": "", "manfnt": ""},
 }
 # Commands without arguments that pylatexenc's tables lack (or read otherwise), as text:
 # logos and typography of TeX's own bibliographies (TeX Live's tugboat.bib uses them all;
@@ -124,7 +124,7 @@ TEXT_COMMANDS = {
     **{"AllTeX": "(La)TeX", "OMEGA": "Omega", "NTS": "NTS"},
     **{"nobreakspace": "\u00a0", "thinspace": "\u2009", "enspace": "\u2002", "par": " "},
     **{"newblock": " ", "@": "", "/": "", "relax": "", "protect": "", "noindent": ""},
-    **{"allowbreak": "", "break": "", "linebreak": "", "nobreak": ""},
+    **{"allowbreak": "", "break": "", "linebreak": "", "nobreak": "", "unskip": ""},
     # A backslash before a line break is a space, as before a space.
     **{"\n": " ", "null": ""},
     # Sizes change nothing a page of plain text shows.
@@ -144,7 +144,7 @@ _GLUE = rf"{_DIMEN}(?:\s*plus\s*(?:{_DIMEN}|(?:{_NUMBER})?\s*fil+))?"
 _SPACING_PRIMITIVE = re.compile(
     rf"\\(?:(kern|mkern|raise|lower|moveleft|moveright)\s*{_DIMEN}"
     rf"|(hskip|vskip|mskip)\s*{_GLUE}(?:\s*minus\s*(?:{_DIMEN}|(?:{_NUMBER})?\s*fil+))?"
-    r"|(penalty)\s*[-+]?\s*\d+)\s*"
+    r"|(penalty|spacefactor)\s*[-+]?\s*\d+)\s*"
 )
 # \accent and a slot of the OT1 encoding (plain TeX's accents) reads as LaTeX's command.
 _OT1_ACCENTS = {18: "`", 19: "'", 20: "v", 21: "u", 22: "=", 23: "r", 24: "c", 94: "^"}
@@ -205,6 +205,14 @@ def _parser_context() -> LatexContextDb:
     # The parser asks at every character; pylatexenc's own lookup tries every special.
     context.test_for_specials = _specials_lookup(context)
     return context
+
+
+def is_known_command(name: str) -> bool:
+    """Whether the decoder knows the command ``\\name`` (else it is shown as written)."""
+    return (
+        _decoder().latex_context.get_macro_spec(name) is not None
+        or _parser_context().get_macro_spec(name) is not None
+    )
 
 
 class _PathArgsParser(VerbatimArgsParser):  # type: ignore[misc]

@@ -31,6 +31,15 @@ from .cache import (
     entry_from_data,
     entry_to_data,
 )
+from .commands import (
+    MAX_EXPANSIONS,
+    MAX_LENGTH,
+    NO_COMMANDS,
+    Command,
+    Commands,
+    read_definitions,
+    user_commands,
+)
 from .errors import BibfolioError, Diagnostic, Severity
 from .labels import FROM_PREPRINT, NO_USER_VENUES, UserVenues, paper_label
 from .latex import address_text, to_spans, to_unicode
@@ -47,7 +56,6 @@ from .macros import MONTH_MACROS, MacroState, evaluate_in, literal
 from .model import Entry, Kind, Person, Span, split_themes
 from .names import OwnerMatcher, fold, parse_authors
 from .parallel import split_work
-from .venues import aas_macros
 
 if TYPE_CHECKING:
     from bibtexparser import model as bib
@@ -139,7 +147,6 @@ _QUOTE_IN_BRACES = re.compile(
     r'\{(?:(?=([^{}"]+))\1|(?<=\\)"|\{(?:(?=([^{}"]+))\2|(?<=\\)"|\{[^{}]*\})*\})*(?<!\\)"'
 )
 _SPACE = re.compile(r"\s*")
-_LONE_MACRO = re.compile(r"\s*\{?\s*\\([A-Za-z]+)\s*\}?\s*")
 
 _TITLE_WORDS = re.compile(r"[^\W_]+")
 _ARXIV_VERSION = re.compile(r"v\d+$")
@@ -153,6 +160,7 @@ _UNENDED_BLOCK = 'it does not end before the next entry or the end of the file (
 # One block of a chunk as bibtexparser read it, in plain data (so a cache can keep it); lines
 # count from 0 at the chunk's first line:
 #   ("string", key, value, line)  ("entry", type, key, fields, line, repeated field names)
+#   ("preamble", value, line)
 #   ("failed", code, message, line)  ("explicit", raw, line)  ("implicit", raw, line)
 #   ("comment", how its block starts, line): a "%" comment inside a block (see ``_readable``)
 # where fields is {lower-case name: text} when no value read uses a macro (the first of
@@ -164,11 +172,13 @@ Item = tuple[Any, ...]
 @dataclass(frozen=True, slots=True)
 class ReadSettings:
     """What ``bibfolio.toml`` says about making entries: the user's venue labels, their own
-    field names, and where their site keeps files that link fields name without an address."""
+    field names, where their site keeps files that link fields name without an address, and
+    the LaTeX commands to expand (``[macros]``, with the files' ``@preamble`` once read)."""
 
     venues: UserVenues = NO_USER_VENUES
     field_names: Mapping[str, str] = field(default_factory=dict)
     assets: AssetBases = field(default_factory=AssetBases)
+    commands: Commands = NO_COMMANDS
     # Names these settings in every entry's digest, so that changing them remakes entries.
     key: str = ""
 
@@ -178,16 +188,30 @@ class ReadSettings:
         venues: Sequence[tuple[str, str]] = (),
         field_names: Sequence[tuple[str, str]] = (),
         assets: AssetBases | None = None,
+        macros: Sequence[tuple[str, str]] = (),
     ) -> ReadSettings:
-        """Settings from the config's ``[venues]``, ``[fields]`` and asset bases."""
+        """Settings from the config's ``[venues]``, ``[fields]``, asset bases and ``[macros]``."""
         assets = assets or AssetBases()
-        key = repr((tuple(venues), tuple(field_names), assets))
+        key = repr((tuple(venues), tuple(field_names), assets, tuple(macros)))
         return cls(
             UserVenues.from_settings(venues) if venues else NO_USER_VENUES,
             {name.lower(): ours.lower() for name, ours in field_names},
             assets,
-            hashlib.blake2b(key.encode(), digest_size=8).hexdigest(),
+            Commands.of(user_commands(macros)),
+            _short_digest(key),
         )
+
+    def with_preamble(self, defined: Mapping[str, Command]) -> ReadSettings:
+        """These settings with the commands the files' ``@preamble`` define, under the user's
+        own (``[macros]`` wins): an edited preamble remakes every entry."""
+        if not defined:
+            return self
+        commands = self.commands.over(defined)
+        return replace(self, commands=commands, key=_short_digest(self.key + commands.key))
+
+
+def _short_digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 DEFAULT_READ_SETTINGS = ReadSettings.from_config()
@@ -243,6 +267,8 @@ class _Reader:
     undefined_uses: list[tuple[str, int]] = field(default_factory=list)
     # This build's evaluated fields, for a cache that lives on (see ``Cache.evaluated``).
     evaluated: dict[tuple[str, str], tuple[str, dict[str, str]]] = field(default_factory=dict)
+    # The commands the @preamble blocks of every file define, in order (see ``commands.py``).
+    preamble: dict[str, Command] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.macro_state = MacroState("", self.macros)
@@ -293,6 +319,8 @@ class _Reader:
         kind, line = item[0], _absolute(item[-1] if item[0] != "entry" else item[4], first_line)
         if kind == "string":
             self.define(item[1].lower(), self.value(item[2], path, line))
+        elif kind == "preamble":
+            read_definitions(self.preamble_text(item[1], path, line), self.preamble)
         elif kind == "entry":
             _, entry_type, key, fields, _, repeated = item
             if repeated:
@@ -355,6 +383,13 @@ class _Reader:
         chain = "\0".join((self.macro_state.key, name, value))
         key = hashlib.blake2b(chain.encode(), digest_size=16).hexdigest()
         self.macro_state = MacroState(key, self.macros)
+
+    def preamble_text(self, raw: str, path: Path, line: int | None) -> str:
+        """A preamble's value, evaluated as a field's is; one not written as a value
+        (``@preamble{\\def\\x{y}}``, which BibTeX refuses) is taken as it is."""
+        if literal(raw) is None and raw.lstrip().startswith("\\"):
+            return raw
+        return self.value(raw, path, line)
 
     def value(self, raw: str, path: Path, line: int | None) -> str:
         result = evaluate_in(raw, self.macro_state)
@@ -516,7 +551,7 @@ class _Reader:
     def to_entries(self, records: list[Record]) -> list[Entry]:
         """The records as entries: from the cache by digest, the others decoded (in parallel
         when there are many) and added to it."""
-        settings = self.settings
+        settings = self.settings.with_preamble(self.preamble)
         digests = [
             self.owners.digest(f"{r.source or record_digest(r)}+{settings.key}") for r in records
         ]
@@ -576,13 +611,30 @@ def build_entry(
     """Decode a record into an entry, with the (code, message) of each warning about it."""
     problems: list[tuple[str, str]] = []
     key = record.key
+
+    def expanded(name: str, value: str | None = None) -> str:
+        """A field's LaTeX with the commands defined outside it expanded."""
+        latex, runaway = settings.commands.expand(
+            record.fields.get(name, "") if value is None else value
+        )
+        if runaway:
+            problems.append(
+                (
+                    "runaway-command",
+                    f'"\\{runaway}" in {name} expands without end (a recursive definition? '
+                    f"over {MAX_EXPANSIONS} expansions or {MAX_LENGTH} more characters); "
+                    "it is shown as written",
+                )
+            )
+        return latex
+
     shown = {
-        name: _display_text(name, value)
+        name: address_text(value) if is_address_field(name) else to_unicode(expanded(name, value))
         for name, value in _with_own_names(record.fields, settings.field_names).items()
         if name in SHOWN_FIELDS or is_address_field(name)
     }
     kind = Kind.PROJECT if record.entry_type in PROJECT_TYPES else Kind.PAPER
-    title_spans = to_spans(record.fields.get("title", "")) or (Span(key),)
+    title_spans = to_spans(expanded("title")) or (Span(key),)
     title = "".join(span.text for span in title_spans)
     year_text = shown.get("year") or shown.get("date", "")
     year = _year(year_text)
@@ -601,7 +653,7 @@ def build_entry(
         problems.append(
             ("malformed-arxiv", f'eprint "{eprint}" is not an arXiv id (such as 2201.12023)')
         )
-    authors = parse_authors(record.fields.get("author", ""), shown.get("author+an", ""))
+    authors = parse_authors(expanded("author"), shown.get("author+an", ""))
     venue = next((shown[name] for name in VENUE_FIELDS if shown.get(name)), "")
     label = paper_label(shown, record.entry_type, venue, year, settings.venues)
     entry = Entry(
@@ -614,13 +666,13 @@ def build_entry(
         label_source="" if kind is Kind.PROJECT else label.source,
         authors=owners.mark(authors.people),
         et_al=authors.et_al,
-        editors=owners.mark(parse_authors(record.fields.get("editor", "")).people),
-        advisors=owners.mark(parse_authors(_advisors(record.fields)).people),
+        editors=owners.mark(parse_authors(expanded("editor")).people),
+        advisors=owners.mark(parse_authors(expanded("advisor", _advisors(record.fields))).people),
         year=year,
         month=_month(shown.get("month", "")),
         venue=venue,
         is_preprint=kind is Kind.PAPER and label.source == FROM_PREPRINT,
-        abstract=to_unicode(record.fields.get("abstract", "")),
+        abstract=to_unicode(expanded("abstract")),
         bibtex=clean_bibtex(record),
         themes=split_themes(shown.get("theme", "")),
         is_lead=shown.get("role", "").lower() == "lead",
@@ -931,6 +983,8 @@ def _item(block: bib.Block, line: int) -> Item | None:
         return ("entry", sys.intern(block.entry_type), block.key, fields, line, repeated)
     if isinstance(block, bib.String):
         return ("string", block.key, block.value, line)
+    if isinstance(block, bib.Preamble):
+        return ("preamble", block.value, line)
     if isinstance(block, bib.ParsingFailedBlock):
         message, stopped = _failure(block)
         return ("failed", "syntax-error", message, line + stopped)
@@ -988,21 +1042,6 @@ def _consecutive_runs(indexes: list[int]) -> Iterable[list[int]]:
         run.append(index)
     if run:
         yield run
-
-
-def _display_text(name: str, value: str) -> str:
-    """Decode LaTeX for display, except in address fields, where only ``\\_`` and kin unescape.
-
-    A venue that is one AAS journal macro (``journal = {\\apj}``, as NASA ADS exports every
-    journal) reads as what the macro prints ("ApJ"), though no file defines it.
-    """
-    if is_address_field(name):
-        return address_text(value)
-    if name in VENUE_FIELDS and value.lstrip("{ ").startswith("\\"):
-        macro = _LONE_MACRO.fullmatch(value)
-        if macro and macro.group(1) in aas_macros():
-            return aas_macros()[macro.group(1)]
-    return to_unicode(value)
 
 
 def _with_own_names(fields: Mapping[str, str], own_names: Mapping[str, str]) -> Mapping[str, str]:
