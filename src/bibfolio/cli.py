@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,9 +39,38 @@ class _Group(click.Group):
         from .errors import BibfolioError
 
         try:
-            return super().invoke(ctx)
+            with _terminated_on_sigterm():
+                return super().invoke(ctx)
         except BibfolioError as error:
             raise click.ClickException(str(error)) from None
+        except KeyboardInterrupt:  # temporary files are gone: every write cleans up after it
+            click.echo("Interrupted; nothing was changed.", err=True)
+            ctx.exit(130)
+        except _Terminated:
+            click.echo("Terminated; nothing was changed.", err=True)
+            ctx.exit(143)
+
+
+class _Terminated(BaseException):
+    """SIGTERM (``timeout``, CI cancelling, systemd) ends a command as Ctrl-C does."""
+
+
+@contextmanager
+def _terminated_on_sigterm() -> Iterator[None]:
+    import signal
+
+    def terminate(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread (a test runner's): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)

@@ -6,6 +6,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
+from glob import escape as glob_escape
 from pathlib import Path
 
 from .errors import BibfolioError
@@ -35,9 +36,15 @@ def _stage(path: Path, text: Content, created: list[Path]) -> Path:
     """
     missing = [parent for parent in (path.parent, *path.parent.parents) if not parent.exists()]
     for directory in reversed(missing):
-        directory.mkdir()
+        try:
+            directory.mkdir()
+        except FileExistsError:  # another build made it meanwhile: not ours to remove
+            continue
         created.append(directory)
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _remove_stale_temporaries(path)
+    descriptor, name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+    )
     temporary = Path(name)
     try:
         if isinstance(text, bytes):
@@ -52,6 +59,26 @@ def _stage(path: Path, text: Content, created: list[Path]) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return temporary
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove the temporary files of ``path`` that a killed build left (``.NAME.PID.….tmp``,
+    whose process is gone), so that a site never publishes them; a running build's are kept."""
+    for leftover in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+        pid = leftover.name[len(path.name) + 2 :].partition(".")[0]
+        if pid.isdigit() and not _is_running(int(pid)):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _holds(path: Path, text: Content) -> bool:
