@@ -419,3 +419,15 @@ def test_infer_owner_ignores_projects_and_empty_input() -> None:
         authors=(Person(first="Ada", last="Lovelace"),),
     )
     assert infer_owner([project]) is None
+
+
+@pytest.mark.parametrize(
+    ("written", "owner", "same"),
+    [
+        pytest.param("Drichoutis, AC", "Andreas C Drichoutis", True, id="scholar-initials"),
+        pytest.param("Drichoutis, AC", "Bob Drichoutis", False, id="other-initial"),
+        pytest.param("Lawless, Lydia JR", "Lydia J. R. Lawless", True, id="middle-initials"),
+    ],
+)
+def test_initials_run_together_match_their_names(written: str, owner: str, same: bool) -> None:
+    assert same_person(parse_person(written), parse_person(owner)) is same

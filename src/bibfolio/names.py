@@ -15,6 +15,8 @@ from .model import Entry, Kind, Person
 # A trailing "*" on a name is the common shorthand for an equal contribution.
 COFIRST_MARK = "*"
 _ANNOTATION_ITEM = re.compile(r"^\s*(\d+)\s*(?::\s*[\w-]+\s*)?=\s*(.*?)\s*$")
+# "AC", "JRR": two or three capitals and nothing else are initials, not a name.
+_RUN_OF_INITIALS = re.compile(r"[^\W\d_a-z]{2,3}")
 _NAME_TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
 _AND = re.compile(r"[ \r\n\t]+[aA][nN][dD][ \r\n\t]+")
 _AND_OR_BRACE = re.compile(rf"[{{}}]|{_AND.pattern}")
@@ -196,8 +198,12 @@ def fold(text: str) -> str:
 
 
 def _given_tokens(person: Person) -> list[str]:
-    """The given-name words, folded: ``Joseph E.`` → ``["joseph", "e"]``."""
-    return _NAME_TOKEN.findall(fold(person.first))
+    """The given-name words, folded: ``Joseph E.`` → ``["joseph", "e"]``; initials run
+    together as Google Scholar writes them (``AC``, ``RM``) are read one by one."""
+    tokens: list[str] = []
+    for word in _NAME_TOKEN.findall(person.first):
+        tokens.extend(word if _RUN_OF_INITIALS.fullmatch(word) else [word])
+    return [fold(token) for token in tokens]
 
 
 def _family_name(person: Person) -> str:
