@@ -21,6 +21,9 @@ label is, in this order:
    cite by its abbreviation;
 3. else its ISO 4 abbreviation from JabRef (Nature Communications → Nat. Commun.), or its name.
 
+Journal abbreviations: the AAS macros' texts and JabRef's ISO 4 abbreviations of the journals
+above, each with its journal's label, so that "Phys. Rev. D" or "ApJ" finds PRD or ApJ.
+
 Usage (the commits are those the shipped tables were made from)::
 
     python scripts/make_venue_tables.py --out src/bibfolio/data \\
