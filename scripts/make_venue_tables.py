@@ -21,6 +21,9 @@ label is, in this order:
    cite by its abbreviation;
 3. else its ISO 4 abbreviation from JabRef (Nature Communications → Nat. Commun.), or its name.
 
+Journal abbreviations: the AAS macros' texts and JabRef's ISO 4 abbreviations of the journals
+above, each with its journal's label, so that "Phys. Rev. D" or "ApJ" finds PRD or ApJ.
+
 Usage (the commits are those the shipped tables were made from)::
 
     python scripts/make_venue_tables.py --out src/bibfolio/data \\
@@ -68,6 +71,12 @@ JABREF_LISTS = (
     # Last: its abbreviations are MNRAS house style ("Nat", "Sci"); only its acronyms count.
     "astronomy",
 )
+# The JabRef lists whose abbreviations name a journal of journals.tsv: the ISO 4 lists of
+# physics, chemistry, IEEE, the AMS and MathSciNet. Left out to keep the data under 2 MB: life
+# science (PubMed exporters write Medline's dotless forms), economics and the smaller lists; the
+# variations list gives "Phys. Rev. D" to an old name of Physical Review D too, and the
+# astronomy list's abbreviations are MNRAS house style ("Nat", "Sci").
+ABBREVIATION_LISTS = ("general", "geology_physics", "ieee", "acs", "ams", "mathematics")
 _MINOR_WORDS = frozenset(
     [
         "of",
@@ -177,9 +186,9 @@ def aas(source: Source) -> Iterator[tuple[str, str, str]]:
             yield match[1], text, comment.strip()
 
 
-def jabref(source: Source) -> Iterator[tuple[str, str]]:
-    """(full name, abbreviation) of each journal in the chosen JabRef lists, best list first."""
-    for name in JABREF_LISTS:
+def jabref(source: Source, lists: Iterable[str] = JABREF_LISTS) -> Iterator[tuple[str, str]]:
+    """(full name, abbreviation) of each journal in the JabRef ``lists``, best list first."""
+    for name in lists:
         text = source.read(f"journals/journal_abbreviations_{name}.csv")
         for row in csv.reader(text.splitlines()):
             # A few MathSciNet names carry TeX ("30$\\sp {\\rm o}$ Coloquio …"): not venues
@@ -274,6 +283,31 @@ def journal_rows(
     return rows
 
 
+def abbreviation_rows(
+    journals: dict[str, tuple[str, str]],
+    aas_rows: list[tuple[str, str, str]],
+    jabref_source: Source,
+) -> dict[str, tuple[str, str]]:
+    """normalise_venue(abbreviation) → the (label, full name) of its journal in ``journals``:
+    the AAS macros' texts and the JabRef abbreviations of the journals the table has. Left out:
+    a key already in the table, one that journals of different labels share, and, for size, an
+    abbreviation of 3 words or more that is its journal's label (the venue's own words then
+    give a label)."""
+    found: dict[str, tuple[str, str]] = {}
+    ambiguous: set[str] = set()
+    aas_pairs = [(journal, text) for _, text, journal in aas_rows]
+    for name, abbreviation in [*aas_pairs, *jabref(jabref_source, ABBREVIATION_LISTS)]:
+        journal = journals.get(normalise_venue(name))
+        key = normalise_venue(abbreviation)
+        if journal is None or not key or key in journals:
+            continue
+        if normalise_venue(journal[0]) == key and len(abbreviation.split()) >= 3:
+            continue
+        if found.setdefault(key, journal)[0] != journal[0]:
+            ambiguous.add(key)
+    return {key: row for key, row in found.items() if key not in ambiguous}
+
+
 def write_table(path: Path, header: Iterable[str], rows: Iterable[Iterable[str]]) -> int:
     lines = [f"# {line}" for line in header]
     body = sorted("\t".join(row) for row in rows)
@@ -333,6 +367,25 @@ def main() -> None:
         ((key, label, name) for key, (label, name) in journals.items()),
     )
     print(f"journals.tsv: {count} rows")
+
+    abbreviations = abbreviation_rows(journals, aas_rows, args.jabref)
+    abbreviation_lists = ", ".join(
+        f"journal_abbreviations_{name}.csv" for name in ABBREVIATION_LISTS
+    )
+    count = write_table(
+        args.out / "journal_abbreviations.tsv",
+        [
+            "Abbreviated journal names (ISO 4, AAS macros) and the label of their journal in"
+            " journals.tsv.",
+            f"source: {args.aas.credit('aas_macros.sty')} (ADS copy of the AASTeX macros)",
+            f"source: {args.jabref.credit('journals/' + abbreviation_lists)}",
+            "license: CC-BY-4.0 (cosmobib); CC0-1.0 (abbrv.jabref.org)",
+            regenerate,
+            "rows: normalise_venue(abbreviation), label, full name",
+        ],
+        ((key, label, name) for key, (label, name) in abbreviations.items()),
+    )
+    print(f"journal_abbreviations.tsv: {count} rows")
 
     count = write_table(
         args.out / "aas_macros.tsv",

@@ -30,7 +30,65 @@ def test_stored_keys_are_the_normalised_full_names(table: str) -> None:
 
 
 def test_data_files_are_listed() -> None:
-    assert {path.stem for path in DATA_FILES} == {*venues.TABLES, "aas_macros"}
+    assert {path.stem for path in DATA_FILES} == {
+        *venues.TABLES,
+        venues.ABBREVIATIONS,
+        "aas_macros",
+    }
+
+
+def test_abbreviations_carry_their_journals_label() -> None:
+    rows = [row.split("\t") for row in venues._lines(venues.ABBREVIATIONS)]
+    journals = venues._table("journals")
+    assert len(rows) > 1000
+    assert [key for key, _, _ in rows if key in journals] == []
+    wrong = [row for row in rows if journals[normalise_venue(row[2])].split("\t")[0] != row[1]]
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("venue", "label", "full_name"),
+    [
+        pytest.param("Phys. Rev. D", "PRD", "Physical Review D", id="inspire-prd"),
+        pytest.param("Phys. Rev. Lett.", "PRL", "Physical Review Letters", id="inspire-prl"),
+        pytest.param("Phys.\u00a0Rev.\u00a0D", "PRD", "Physical Review D", id="aas-prd"),
+        pytest.param("Astrophys. J.", "ApJ", "The Astrophysical Journal", id="inspire-apj"),
+        pytest.param("Ann. Statist.", None, "The Annals of Statistics", id="mathscinet"),
+        # INSPIRE's "Class. Quant. Grav." is in none of the lists; their ISO 4 form is.
+        pytest.param("Class. Quantum Gravity", "CQG", "Classical and Quantum Gravity", id="cqg"),
+        pytest.param("ApJ", "ApJ", "The Astrophysical Journal", id="aas-apj"),
+        pytest.param(
+            "MNRAS", "MNRAS", "Monthly Notices of the Royal Astronomical Society", id="mnras"
+        ),
+        pytest.param("A&A", "A&A", "Astronomy & Astrophysics", id="aas-aa"),
+        pytest.param("PASA", "PASA", "Publications of the Astron. Soc. of Australia", id="pasa"),
+    ],
+)
+def test_abbreviated_journals_find_their_journals_label(
+    venue: str, label: str | None, full_name: str
+) -> None:
+    match, journal = find_venue(venue), find_venue(full_name)
+    assert match is not None and journal is not None
+    assert match.table == "journal abbreviations"
+    assert match.label == (label or journal.label)
+    assert journal.label == match.label
+
+
+@pytest.mark.parametrize(
+    "venue",
+    ["Journal of Foo Studies", "Foo. Bar.", "Zzq"],
+    ids=["full-name", "abbreviated", "short"],
+)
+def test_unknown_abbreviated_or_not_venues_find_nothing(venue: str) -> None:
+    assert find_venue(venue) is None
+
+
+def test_a_full_name_never_loads_the_abbreviations(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(table: str, key: str) -> None:
+        assert table != venues.ABBREVIATIONS, key
+
+    monkeypatch.setattr(venues, "_match", lambda table, key: fail(table, key))
+    assert find_venue("Journal of Personality Assessment and Other Long Studies") is None
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,8 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).parent / "data"
 TABLES = ("conferences", "journals")
+# Abbreviated journal names ("Phys. Rev. D", "ApJ") → their journal's label in journals.tsv.
+ABBREVIATIONS = "journal_abbreviations"
 
 # A run of words inside a longer venue counts as a conference name only from this many words:
 # two-word names ("Computer Vision") occur inside too many other venues.
@@ -104,6 +106,10 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 # A word written like an acronym: two capitals at least ("EUROCRYPT", "NBiS", "CHI").
 _ACRONYM_WORD = re.compile(r"\b(?=(?:[a-z0-9&-]*[A-Z]){2})[A-Za-z][A-Za-z0-9&-]*\b")
 _PROCEEDINGS = re.compile(r"^(?:in )?(?:proceedings(?: of)? )?")
+# A venue that may be abbreviated: a word ending in "." ("Phys. Rev. D"), or a short venue of
+# letters only ("ApJ", "MNRAS", "A&A").
+_DOTTED_WORD = re.compile(r"\w\.(?:\W|$)")
+_SHORT_LETTERS = re.compile(r"[^\W\d_]+(?:&[^\W\d_]+)?(?:\s+[^\W\d_]+){0,2}")
 
 
 def normalise_venue(text: str) -> str:
@@ -132,7 +138,7 @@ class VenueMatch:
 
     label: str  # "ICRA", "PRL", "ApJ"
     name: str  # the table row's full name
-    table: str  # "conferences" or "journals" (the file it came from)
+    table: str  # "conferences", "journals" or "journal abbreviations" (the file it came from)
 
 
 def _lines(name: str) -> list[str]:
@@ -151,7 +157,7 @@ def _match(table: str, key: str) -> VenueMatch | None:
     if (rest := _table(table).get(key)) is None:
         return None
     label, _, name = rest.partition("\t")
-    return VenueMatch(label, name, table)
+    return VenueMatch(label, name, table.replace("_", " "))
 
 
 @cache
@@ -173,7 +179,8 @@ def aas_macros() -> Mapping[str, str]:
 def find_venue(venue: str) -> VenueMatch | None:
     """The label of a plain-text venue (already LaTeX-decoded), or None.
 
-    The whole venue is looked up in both tables; failing that, the longest run of at least
+    The whole venue is looked up in both tables, then, when it looks abbreviated, among the
+    journal abbreviations ("Phys. Rev. D", "ApJ"); failing that, the longest run of at least
     ``MIN_RUN_WORDS`` words that is a conference name ("2019 International Conference on
     Robotics and Automation, Workshop …"). Journal names match only whole, so "Computer
     Science" is never "Science".
@@ -182,6 +189,10 @@ def find_venue(venue: str) -> VenueMatch | None:
     for table in TABLES:
         if (match := _match(table, key)) is not None:
             return match
+    # Only an abbreviated venue loads the abbreviations: full names never need them.
+    abbreviated = _DOTTED_WORD.search(venue) or _SHORT_LETTERS.fullmatch(venue.strip())
+    if abbreviated and (match := _match(ABBREVIATIONS, key)):
+        return match
     # A conference's acronym written in the venue names it better than a run of words that
     # several conferences share ("Advances in Cryptology – EUROCRYPT" is not CRYPTO).
     named = (_conference_acronyms().get(word) for word in _ACRONYM_WORD.findall(venue))
