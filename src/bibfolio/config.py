@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -177,6 +178,21 @@ def bundled_templates_dir() -> Path:
 def template_search_path(templates_dir: Path | None) -> list[Path]:
     """Where templates are looked for, first to last: the user's directory, then bundled."""
     return [*([templates_dir] if templates_dir else []), bundled_templates_dir()]
+
+
+def template_files(directory: Path) -> list[Path]:
+    """The files under ``directory`` a template may be, in order: in its folders too
+    (``{% include "partials/nav.html" %}``), but not in .git, node_modules and the like."""
+    files = []
+    for top, subdirectories, names in os.walk(directory):
+        subdirectories[:] = sorted(name for name in subdirectories if is_template_dir(name))
+        files += [path for name in sorted(names) if (path := Path(top, name)).is_file()]
+    return files
+
+
+def is_template_dir(name: str) -> bool:
+    """Folders a template could live in: not .git, node_modules and the like."""
+    return not name.startswith(".") and name not in {"node_modules", "__pycache__"}
 
 
 def find_config_file(bib_paths: list[Path]) -> Path | None:

@@ -109,3 +109,40 @@ def test_serve_prints_a_failing_templates_error_and_keeps_the_last_good_page(
     assert live.documents is good.documents
     (templates / "page.html").write_text(GOOD_PAGE, encoding="utf-8")
     assert isinstance(live.rebuild(), Built)
+
+
+@pytest.fixture
+def templates_in_git(templates: Path) -> Path:
+    """The templates directory as a git checkout with a partial in a folder of its own."""
+    (templates / ".git" / "objects").mkdir(parents=True)
+    (templates / ".git" / "config").write_text("[core]\n", encoding="utf-8")
+    (templates / "partials").mkdir()
+    (templates / "partials" / "nav.html").write_text("<nav>first</nav>\n", encoding="utf-8")
+    page = GOOD_PAGE.replace("{{ body }}", '{% include "partials/nav.html" %}\n{{ body }}')
+    (templates / "page.html").write_text(page, encoding="utf-8")
+    return templates
+
+
+def test_build_reads_a_templates_directory_with_folders_and_sees_a_partial_change(
+    bib: Path, templates_in_git: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    options = ("--templates", str(templates_in_git), "-o", str(out), "-f", "html")
+    assert build(bib, *options) == (0, f"Wrote {out / 'publications.html'} (8 entries in 3 themes)")
+    assert "<nav>first</nav>" in (out / "publications.html").read_text(encoding="utf-8")
+    (templates_in_git / "partials" / "nav.html").write_text("<nav>second</nav>\n", "utf-8")
+    assert build(bib, *options)[0] == 0  # with the cache of the build before
+    assert "<nav>second</nav>" in (out / "publications.html").read_text(encoding="utf-8")
+
+
+def test_serve_reads_a_templates_directory_with_folders_and_sees_a_partial_change(
+    bib: Path, templates_in_git: Path
+) -> None:
+    live = LivePage([bib], options={**OWNER, "templates": templates_in_git})
+    first = live.rebuild()
+    assert isinstance(first, Built)
+    assert b"<nav>first</nav>" in first.documents["html"]
+    (templates_in_git / "partials" / "nav.html").write_text("<nav>second</nav>\n", "utf-8")
+    second = live.rebuild()
+    assert isinstance(second, Built)
+    assert b"<nav>second</nav>" in second.documents["html"]
