@@ -105,12 +105,23 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"not valid TOML: {error}", path, _toml_error_line(error, text)) from None
     settings = {key: _checked(key, value, path) for key, value in data.items()}
     if "templates" in settings:
-        settings["templates"] = path.parent / settings["templates"]
+        settings["templates"] = _templates_dir(settings["templates"], path, text)
     if settings.get("output", STDOUT) != STDOUT:
         settings["output"] = str(path.parent / settings["output"])
     if "per_paper" in settings:
         settings["per_paper"] = str(path.parent / settings["per_paper"])
     return settings
+
+
+def _templates_dir(value: str, path: Path, text: str) -> Path:
+    """The file's ``templates``, relative to it; a directory, as ``--templates`` must be."""
+    directory = path.parent / value
+    if not directory.is_dir():
+        what = "is not a directory" if directory.exists() else "does not exist"
+        line = re.search(r"^[ \t]*templates[ \t]*=", text, re.MULTILINE)
+        number = text.count("\n", 0, line.start()) + 1 if line else None
+        raise ConfigError(f'templates directory "{value}" {what}', path, number)
+    return directory
 
 
 def _toml_error_line(error: Exception, text: str) -> int | None:
