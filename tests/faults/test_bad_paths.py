@@ -4,6 +4,7 @@ exit 1, never a traceback, and nothing is left half-written."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -48,3 +49,47 @@ def test_a_templates_setting_that_is_no_directory_names_the_settings_file(
     failed = LivePage([bib]).rebuild()  # serve says the same
     assert isinstance(failed, Failed)
     assert rebuild_lines(failed) == [error]
+
+
+@pytest.mark.parametrize("below", ["", "deeper"], ids=["output", "under-output"])
+def test_an_output_that_links_to_nowhere_is_one_error_line(
+    bib: Path, tmp_path: Path, below: str
+) -> None:
+    site = tmp_path / "site"
+    site.symlink_to(tmp_path / "nonexistent")
+    result = run("build", str(bib), "--owner", "Ada Lovelace", "-o", str(site / below))
+    error = f'Error: {site}: cannot write into it: it links to "{tmp_path / "nonexistent"}", '
+    last = result.stderr.splitlines()[-1]  # after the .bib's warnings
+    assert (result.exit_code, last) == (1, error + "which does not exist")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["refs.bib", "site"]
+
+
+def test_init_templates_where_the_templates_folder_is_a_file_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("templates").write_text("not a folder\n", encoding="utf-8")
+    result = run("init", "--templates")
+    error = "Error: templates/compact-entry.html: cannot write file: Not a directory"
+    assert (result.exit_code, result.stderr.splitlines()) == (1, [error])
+    assert [path.name for path in tmp_path.iterdir()] == [
+        "templates"
+    ]  # no bibfolio.toml without its templates
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0, reason="root writes into read-only folders (the test above runs as root)"
+)
+def test_init_templates_in_a_read_only_folder_is_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir(mode=0o555)
+    monkeypatch.chdir(project)
+    try:
+        result = run("init", "--templates")
+    finally:
+        project.chmod(0o755)
+    error = "Error: templates/compact-entry.html: cannot write file: Permission denied"
+    assert (result.exit_code, result.stderr.splitlines()) == (1, [error])
+    assert list(project.iterdir()) == []
