@@ -37,6 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from .config import template_files
 from .model import Entry, Kind, Link, Person, Span
 
 Value = TypeVar("Value")
@@ -442,8 +443,9 @@ def templates_digest(search_path: Iterable[Path]) -> str:
     was rendered with it."""
     digest = hashlib.blake2b(digest_size=16)
     for directory in search_path:
-        for path in sorted(directory.glob("*.*")) if directory.is_dir() else ():
-            digest.update(f"{path.name}\0{path.stat().st_size}\0".encode())
+        for path in template_files(directory):
+            name = path.relative_to(directory).as_posix()
+            digest.update(f"{name}\0{path.stat().st_size}\0".encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -355,7 +355,8 @@ def init(bib_file: Path | None, templates: bool, force: bool, encoding: str | No
     from .load import load
     from .model import THEME_SEPARATOR
     from .names import infer_owner
-    from .scaffold import TEMPLATES_DIRNAME, config_text, copy_templates, write_config
+    from .output import write_all
+    from .scaffold import TEMPLATES_DIRNAME, config_file, config_text, template_copies
 
     directory = bib_file.parent if bib_file else Path()
     owner, themes = None, []
@@ -364,12 +365,15 @@ def init(bib_file: Path | None, templates: bool, force: bool, encoding: str | No
         guess = infer_owner(entries)
         owner = guess.person.name if guess else None
         themes = list(dict.fromkeys(theme for entry in entries for theme in entry.themes))
-    copied = []
+    copied: dict[Path, bytes] = {}
+    destination = directory / TEMPLATES_DIRNAME
     if templates:
-        copied = copy_templates(bundled_templates_dir(), directory / TEMPLATES_DIRNAME, force)
-    path = write_config(directory, config_text(owner, themes, templates), force)
+        copied = template_copies(bundled_templates_dir(), destination, force)
+    settings = config_file(directory, config_text(owner, themes, templates), force)
+    write_all({**copied, **settings})  # all or nothing: a failed init leaves no half project
+    path = next(iter(settings))
     click.echo(
-        f"Wrote {path}" + (f" and {len(copied)} templates in {copied[0].parent}" if copied else ""),
+        f"Wrote {path}" + (f" and {len(copied)} templates in {destination}" if copied else ""),
         err=True,
     )
     if owner:

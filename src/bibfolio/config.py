@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -104,12 +105,23 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"not valid TOML: {error}", path, _toml_error_line(error, text)) from None
     settings = {key: _checked(key, value, path) for key, value in data.items()}
     if "templates" in settings:
-        settings["templates"] = path.parent / settings["templates"]
+        settings["templates"] = _templates_dir(settings["templates"], path, text)
     if settings.get("output", STDOUT) != STDOUT:
         settings["output"] = str(path.parent / settings["output"])
     if "per_paper" in settings:
         settings["per_paper"] = str(path.parent / settings["per_paper"])
     return settings
+
+
+def _templates_dir(value: str, path: Path, text: str) -> Path:
+    """The file's ``templates``, relative to it; a directory, as ``--templates`` must be."""
+    directory = path.parent / value
+    if not directory.is_dir():
+        what = "is not a directory" if directory.exists() else "does not exist"
+        line = re.search(r"^[ \t]*templates[ \t]*=", text, re.MULTILINE)
+        number = text.count("\n", 0, line.start()) + 1 if line else None
+        raise ConfigError(f'templates directory "{value}" {what}', path, number)
+    return directory
 
 
 def _toml_error_line(error: Exception, text: str) -> int | None:
@@ -177,6 +189,21 @@ def bundled_templates_dir() -> Path:
 def template_search_path(templates_dir: Path | None) -> list[Path]:
     """Where templates are looked for, first to last: the user's directory, then bundled."""
     return [*([templates_dir] if templates_dir else []), bundled_templates_dir()]
+
+
+def template_files(directory: Path) -> list[Path]:
+    """The files under ``directory`` a template may be, in order: in its folders too
+    (``{% include "partials/nav.html" %}``), but not in .git, node_modules and the like."""
+    files = []
+    for top, subdirectories, names in os.walk(directory):
+        subdirectories[:] = sorted(name for name in subdirectories if is_template_dir(name))
+        files += [path for name in sorted(names) if (path := Path(top, name)).is_file()]
+    return files
+
+
+def is_template_dir(name: str) -> bool:
+    """Folders a template could live in: not .git, node_modules and the like."""
+    return not name.startswith(".") and name not in {"node_modules", "__pycache__"}
 
 
 def find_config_file(bib_paths: list[Path]) -> Path | None:

@@ -36,6 +36,10 @@ def _stage(path: Path, text: Content, created: list[Path]) -> Path:
     """
     missing = [parent for parent in (path.parent, *path.parent.parents) if not parent.exists()]
     for directory in reversed(missing):
+        if directory.is_symlink():  # a link to nowhere: no mkdir can make it a directory
+            target = directory.readlink()
+            message = f'cannot write into it: it links to "{target}", which does not exist'
+            raise BibfolioError(message, directory)
         try:
             directory.mkdir()
         except FileExistsError:  # another build made it meanwhile: not ours to remove

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.loaders import split_template_path
 from markupsafe import Markup, escape
 
 from .cache import fragment_digest, fragment_kind, templates_digest
@@ -237,8 +238,8 @@ class Renderer:
         compiled_dir: Path | None = None,
         jobs: int = 1,
     ) -> None:
-        bundled = jinja2.FileSystemLoader(bundled_templates_dir())
-        user = [jinja2.FileSystemLoader(templates_dir)] if templates_dir else []
+        bundled = _Loader(bundled_templates_dir())
+        user = [_Loader(templates_dir)] if templates_dir else []
         self.search_path = template_search_path(templates_dir)
         loader = jinja2.ChoiceLoader([*user, bundled, jinja2.PrefixLoader({"default": bundled})])
         options: dict[str, Any] = {
@@ -382,6 +383,46 @@ class Renderer:
         except jinja2.UndefinedError as error:
             path, line = _template_frame(error)
             raise TemplateError(f"template error: {error.message}", path, line) from None
+        except TemplateError:
+            raise  # an entry template's error, from render_entry inside the page template
+        except RecursionError as error:
+            path, line = _template_frame(error)
+            message = "template error: templates include or extend each other without end"
+            raise TemplateError(message, path, line) from None
+        except Exception as error:
+            # The user's template runs its own code here ({{ 1/0 }}, {{ title + 1 }}), which
+            # can raise anything Python can: each is the template's error, at its line.
+            path, line = _template_frame(error)
+            detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            raise TemplateError(f"template error: {detail}", path, line) from None
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Jinja2's file loader, with a template it cannot read or decode a ``TemplateError``
+    naming the file (and the line of the first byte that is not UTF-8)."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except jinja2.TemplateNotFound:
+            raise  # an OSError too, but the next directory may have it
+        except (OSError, UnicodeDecodeError) as error:
+            pieces = split_template_path(template)
+            found = (Path(directory, *pieces) for directory in self.searchpath)
+            path = next((path for path in found if path.is_file()), Path(template))
+            if isinstance(error, OSError):
+                raise TemplateError(f"cannot read template: {error.strerror}", path) from None
+            # The error's position is in the chunk Python was decoding: find it in the file.
+            data = path.read_bytes()
+            try:
+                data.decode(self.encoding)
+            except UnicodeDecodeError as bad:
+                line = data[: bad.start].count(b"\n") + 1
+                message = f"template is not valid UTF-8 ({bad.reason}): save it as UTF-8"
+                raise TemplateError(message, path, line) from None
+            raise
 
 
 def _fragment_key(prefix: str, entry: Entry) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -67,25 +66,20 @@ def config_text(owner: str | None, themes: Sequence[str], templates: bool) -> st
 """
 
 
-def write_config(directory: Path, text: str, force: bool) -> Path:
-    """Write ``bibfolio.toml`` in ``directory``, refusing to replace one unless ``force``."""
+def config_file(directory: Path, text: str, force: bool) -> dict[Path, str]:
+    """``bibfolio.toml`` in ``directory`` to write, refusing to replace one unless ``force``."""
     path = directory / CONFIG_FILENAME
     if path.exists() and not force:
         raise BibfolioError("already exists; pass --force to replace it", path)
-    from .output import write_atomic
-
-    write_atomic(path, text)
-    return path
+    return {path: text}
 
 
-def copy_templates(source: Path, destination: Path, force: bool) -> list[Path]:
-    """Copy the bundled templates for editing; existing files are kept unless ``force``."""
+def template_copies(source: Path, destination: Path, force: bool) -> dict[Path, bytes]:
+    """Copies of the bundled templates to write for editing; existing files are kept unless
+    ``force``."""
     names = sorted(path.name for path in source.iterdir() if path.is_file())
-    targets = [destination / name for name in names]
-    existing = [path for path in targets if path.exists()]
+    copies = {destination / name: (source / name).read_bytes() for name in names}
+    existing = [path for path in copies if path.exists()]
     if existing and not force:
         raise BibfolioError("already exists; pass --force to replace it", existing[0])
-    destination.mkdir(parents=True, exist_ok=True)
-    for name, target in zip(names, targets, strict=True):
-        shutil.copyfile(source / name, target)
-    return targets
+    return copies

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import click
 
 from .choices import CONFIG_FILENAME, OUTPUT_NAMES
-from .config import find_config_file, make_config
+from .config import find_config_file, is_template_dir, make_config
 from .errors import BibfolioError, Diagnostic
 
 if TYPE_CHECKING:
@@ -188,14 +188,9 @@ class LivePage:
         for tree in trees:
             for top, subdirectories, _ in os.walk(tree):
                 directories.add(Path(top))
-                subdirectories[:] = [name for name in subdirectories if _is_template_dir(name)]
+                subdirectories[:] = [name for name in subdirectories if is_template_dir(name)]
         existing = tuple(sorted(path for path in directories if path.is_dir()))
         return WatchTargets(files, trees, existing)
-
-
-def _is_template_dir(name: str) -> bool:
-    """Folders a template could live in: not .git, node_modules and the like."""
-    return not name.startswith(".") and name not in {"node_modules", "__pycache__"}
 
 
 def _spellings(path: Path) -> set[Path]:
