@@ -41,6 +41,7 @@ from .commands import (
     user_commands,
 )
 from .errors import BibfolioError, Diagnostic, Severity
+from .inputs import MAX_BIB_BYTES, read_bytes
 from .labels import FROM_PREPRINT, NO_USER_VENUES, UserVenues, paper_label
 from .latex import address_text, to_spans, to_unicode
 from .links import (
@@ -751,27 +752,68 @@ def load(
 
 
 def read_text(path: Path, encoding: str) -> str:
-    """Read a file as text, turning I/O and decoding failures into one-line errors."""
+    """Read a file as text, turning I/O and decoding failures into one-line errors.
+
+    A UTF-16 or UTF-32 byte-order mark is read as such when no other encoding is given
+    (Windows tools save .bib files so). Text with NUL characters from bytes that look like
+    UTF-16 or UTF-32 is refused, naming the encoding: read in a one-byte encoding, such a
+    file gave a page without entries."""
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
         raise BibfolioError(f'unknown encoding "{encoding}"', path) from None
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise BibfolioError(f"cannot read file: {error.strerror}", path) from None
+    data = read_bytes(path, MAX_BIB_BYTES)
+    marked = _marked_encoding(data)
+    if codec == "utf-8" and marked:  # utf-16 and utf-32 take their byte order from the mark
+        encoding = codec = marked
     try:
         # utf-8-sig also accepts files without a byte-order mark.
         text = data.decode("utf-8-sig" if codec == "utf-8" else codec)
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
+        wide = _wide_encoding(data)
         hint = "; if the file is Latin-1, pass --encoding latin-1" if codec == "utf-8" else ""
+        if wide and wide != codec:
+            hint = f"; it looks like {wide.upper()}: pass --encoding {wide}"
         raise BibfolioError(
             f"not valid {encoding} (byte 0x{data[error.start]:02x}){hint}", path, line
         ) from None
     except (LookupError, UnicodeError) as error:  # not a text codec (hex, rot13), punycode, ...
         raise BibfolioError(f'cannot decode as "{encoding}": {error}', path) from None
+    if "\0" in text:  # a few may be a value's; text made of them is wide text misread
+        wide = _wide_encoding(data)
+        if wide and wide != codec:
+            line = text.count("\n", 0, text.index("\0")) + 1
+            raise BibfolioError(
+                f"not text in {encoding}: it has NUL characters; it looks like {wide.upper()}: "
+                f"pass --encoding {wide}",
+                path,
+                line,
+            )
     return text
+
+
+def _marked_encoding(data: bytes) -> str | None:
+    """``utf-32`` or ``utf-16`` when the data starts with one of their byte-order marks
+    (UTF-32's little-endian mark starts with UTF-16's: it is looked for first)."""
+    if data[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):
+        return "utf-32"
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
+    return None
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """The encoding of text that seems to be UTF-16 or UTF-32: by its byte-order mark, or
+    (without one) three in four of its odd or even bytes being 0, as in UTF-16 of Latin
+    text; else None."""
+    wide = _marked_encoding(data)
+    if wide is None and len(data) >= 2:
+        if data[1::2].count(0) * 4 >= len(data) // 2 * 3:
+            wide = "utf-16-le"
+        elif data[0::2].count(0) * 4 >= len(data) // 2 * 3:
+            wide = "utf-16-be"
+    return wide
 
 
 def clean_bibtex(record: Record) -> str:
