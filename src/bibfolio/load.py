@@ -53,7 +53,15 @@ from .links import (
     is_address_field,
     preview_address,
 )
-from .macros import MONTH_MACROS, MacroState, evaluate_in, literal
+from .macros import (
+    MAX_TOTAL_LENGTH,
+    MAX_VALUE_LENGTH,
+    MONTH_MACROS,
+    MacroState,
+    ValueTooLong,
+    evaluate_in,
+    literal,
+)
 from .model import Entry, Kind, Person, Span, split_themes
 from .names import OwnerMatcher, fold, parse_authors
 from .parallel import split_work
@@ -270,6 +278,8 @@ class _Reader:
     evaluated: dict[tuple[str, str], tuple[str, dict[str, str]]] = field(default_factory=dict)
     # The commands the @preamble blocks of every file define, in order (see ``commands.py``).
     preamble: dict[str, Command] = field(default_factory=dict)
+    # How much text evaluating values has given so far (bounded: ``MAX_TOTAL_LENGTH``).
+    evaluated_length: int = 0
 
     def __post_init__(self) -> None:
         self.macro_state = MacroState("", self.macros)
@@ -319,7 +329,7 @@ class _Reader:
         """Take in one block: define a macro, add a record, or report what went wrong."""
         kind, line = item[0], _absolute(item[-1] if item[0] != "entry" else item[4], first_line)
         if kind == "string":
-            self.define(item[1].lower(), self.value(item[2], path, line))
+            self.define(item[1].lower(), self.value(item[2], path, line, f"@string {item[1]}"))
         elif kind == "preamble":
             read_definitions(self.preamble_text(item[1], path, line), self.preamble)
         elif kind == "entry":
@@ -390,10 +400,28 @@ class _Reader:
         (``@preamble{\\def\\x{y}}``, which BibTeX refuses) is taken as it is."""
         if literal(raw) is None and raw.lstrip().startswith("\\"):
             return raw
-        return self.value(raw, path, line)
+        return self.value(raw, path, line, "@preamble")
 
-    def value(self, raw: str, path: Path, line: int | None) -> str:
-        result = evaluate_in(raw, self.macro_state)
+    def value(self, raw: str, path: Path, line: int | None, what: str) -> str:
+        """A value evaluated with the macros so far; ``what`` names it in an error."""
+        try:
+            result = evaluate_in(raw, self.macro_state)
+        except ValueTooLong as error:
+            raise BibfolioError(
+                f"{what} is {error.args[0]:,} characters long with its macros expanded, over "
+                f"the limit of {MAX_VALUE_LENGTH:,}: does a macro repeat another?",
+                path,
+                line,
+            ) from None
+        self.evaluated_length += len(result.text)
+        if self.evaluated_length > MAX_TOTAL_LENGTH:
+            raise BibfolioError(
+                f"the values read so far are over {MAX_TOTAL_LENGTH:,} characters long with "
+                f"their macros expanded, at {what}: does each macro add to the last, or is a "
+                "long one used too often?",
+                path,
+                line,
+            )
         for name in result.undefined:
             self.undefined_uses.append((name.lower(), len(self.diagnostics)))
             self.report(
@@ -478,7 +506,9 @@ class _Reader:
             if name in fields:  # the first of repeated fields wins
                 continue
             if text is None:
-                text = self.value(value, path, _absolute(field_line, first_line) or line)
+                text = self.value(
+                    value, path, _absolute(field_line, first_line) or line, f'"{name}"'
+                )
                 evaluated.append(text)
             fields[name] = text
         # The fields follow from the chunk and what its macros gave (not from every macro
