@@ -280,6 +280,8 @@ class _Reader:
     preamble: dict[str, Command] = field(default_factory=dict)
     # How much text evaluating values has given so far (bounded: ``MAX_TOTAL_LENGTH``).
     evaluated_length: int = 0
+    # The files read that have no entries: what to say, and whether they define anything.
+    without_entries: list[tuple[Path, str, bool]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.macro_state = MacroState("", self.macros)
@@ -294,11 +296,27 @@ class _Reader:
         chunks = split_chunks(text)
         texts = [chunk for _, chunk in chunks]
         digests = [chunk_digest(text) for text in texts] if self.cache is not None else None
+        kinds: set[str] = set()
         for index, items in enumerate(self.parsed_chunks(texts, digests)):
             first_line, chunk = chunks[index]
             for number, item in enumerate(items):
                 source = f"{digests[index]}.{number}" if digests else ""
                 self.read_item(item, first_line, path, chunk, source)
+                kinds.add(item[0])
+        if not kinds & {"entry", "failed"}:
+            defines = bool(kinds & {"string", "preamble"})
+            message = "no entries in the file" + (
+                ", only @string or @preamble definitions" if defines else ""
+            )
+            empty = "the file is empty: no entries to show"
+            self.without_entries.append((path, message if text.strip() else empty, defines))
+
+    def report_empty_files(self) -> None:
+        """Warn of each file with no entries, unless it only defines macros or commands for
+        the files with entries: an empty page, or a file left out of it, is no surprise."""
+        for path, message, defines in self.without_entries:
+            if not (defines and self.records):
+                self.report(Severity.WARNING, "empty-file", message, path, None)
 
     def parsed_chunks(
         self, texts: Sequence[str], digests: Sequence[str] | None
@@ -774,6 +792,7 @@ def load(
         for path in paths:
             reader.read(path)
         reader.explain_late_macros()
+        reader.report_empty_files()
         reader.inherit()
         entries = reader.entries()
     if cache is not None and cache.evaluated is not None:  # kept anew, as ``objects`` are
