@@ -19,7 +19,8 @@ from .choices import (
     SUPERVISED,
     TEMPLATE_FORMATS,
 )
-from .errors import ConfigError
+from .errors import BibfolioError, ConfigError
+from .inputs import MAX_CONFIG_BYTES, read_bytes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -94,9 +95,9 @@ _TOML_LINE = re.compile(r"at line (\d+)")
 def read_config_file(path: Path) -> dict[str, Any]:
     """Read and check a ``bibfolio.toml``; relative paths in it are relative to the file."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"cannot read file: {error.strerror}", path) from None
+        text = read_bytes(path, MAX_CONFIG_BYTES).decode("utf-8")
+    except BibfolioError as error:  # not readable, too large, a device (/dev/zero), a FIFO
+        raise ConfigError(error.message, path) from None
     except UnicodeDecodeError as error:
         raise ConfigError(f"not valid UTF-8: {error.reason}", path) from None
     try:

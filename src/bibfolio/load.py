@@ -41,6 +41,7 @@ from .commands import (
     user_commands,
 )
 from .errors import BibfolioError, Diagnostic, Severity
+from .inputs import MAX_BIB_BYTES, read_bytes
 from .labels import FROM_PREPRINT, NO_USER_VENUES, UserVenues, paper_label
 from .latex import address_text, to_spans, to_unicode
 from .links import (
@@ -52,7 +53,15 @@ from .links import (
     is_address_field,
     preview_address,
 )
-from .macros import MONTH_MACROS, MacroState, evaluate_in, literal
+from .macros import (
+    MAX_TOTAL_LENGTH,
+    MAX_VALUE_LENGTH,
+    MONTH_MACROS,
+    MacroState,
+    ValueTooLong,
+    evaluate_in,
+    literal,
+)
 from .model import Entry, Kind, Person, Span, split_themes
 from .names import OwnerMatcher, fold, parse_authors
 from .parallel import split_work
@@ -269,6 +278,10 @@ class _Reader:
     evaluated: dict[tuple[str, str], tuple[str, dict[str, str]]] = field(default_factory=dict)
     # The commands the @preamble blocks of every file define, in order (see ``commands.py``).
     preamble: dict[str, Command] = field(default_factory=dict)
+    # How much text evaluating values has given so far (bounded: ``MAX_TOTAL_LENGTH``).
+    evaluated_length: int = 0
+    # The files read that have no entries: what to say, and whether they define anything.
+    without_entries: list[tuple[Path, str, bool]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.macro_state = MacroState("", self.macros)
@@ -283,11 +296,27 @@ class _Reader:
         chunks = split_chunks(text)
         texts = [chunk for _, chunk in chunks]
         digests = [chunk_digest(text) for text in texts] if self.cache is not None else None
+        kinds: set[str] = set()
         for index, items in enumerate(self.parsed_chunks(texts, digests)):
             first_line, chunk = chunks[index]
             for number, item in enumerate(items):
                 source = f"{digests[index]}.{number}" if digests else ""
                 self.read_item(item, first_line, path, chunk, source)
+                kinds.add(item[0])
+        if not kinds & {"entry", "failed"}:
+            defines = bool(kinds & {"string", "preamble"})
+            message = "no entries in the file" + (
+                ", only @string or @preamble definitions" if defines else ""
+            )
+            empty = "the file is empty: no entries to show"
+            self.without_entries.append((path, message if text.strip() else empty, defines))
+
+    def report_empty_files(self) -> None:
+        """Warn of each file with no entries, unless it only defines macros or commands for
+        the files with entries: an empty page, or a file left out of it, is no surprise."""
+        for path, message, defines in self.without_entries:
+            if not (defines and self.records):
+                self.report(Severity.WARNING, "empty-file", message, path, None)
 
     def parsed_chunks(
         self, texts: Sequence[str], digests: Sequence[str] | None
@@ -318,7 +347,7 @@ class _Reader:
         """Take in one block: define a macro, add a record, or report what went wrong."""
         kind, line = item[0], _absolute(item[-1] if item[0] != "entry" else item[4], first_line)
         if kind == "string":
-            self.define(item[1].lower(), self.value(item[2], path, line))
+            self.define(item[1].lower(), self.value(item[2], path, line, f"@string {item[1]}"))
         elif kind == "preamble":
             read_definitions(self.preamble_text(item[1], path, line), self.preamble)
         elif kind == "entry":
@@ -389,10 +418,28 @@ class _Reader:
         (``@preamble{\\def\\x{y}}``, which BibTeX refuses) is taken as it is."""
         if literal(raw) is None and raw.lstrip().startswith("\\"):
             return raw
-        return self.value(raw, path, line)
+        return self.value(raw, path, line, "@preamble")
 
-    def value(self, raw: str, path: Path, line: int | None) -> str:
-        result = evaluate_in(raw, self.macro_state)
+    def value(self, raw: str, path: Path, line: int | None, what: str) -> str:
+        """A value evaluated with the macros so far; ``what`` names it in an error."""
+        try:
+            result = evaluate_in(raw, self.macro_state)
+        except ValueTooLong as error:
+            raise BibfolioError(
+                f"{what} is {error.args[0]:,} characters long with its macros expanded, over "
+                f"the limit of {MAX_VALUE_LENGTH:,}: does a macro repeat another?",
+                path,
+                line,
+            ) from None
+        self.evaluated_length += len(result.text)
+        if self.evaluated_length > MAX_TOTAL_LENGTH:
+            raise BibfolioError(
+                f"the values read so far are over {MAX_TOTAL_LENGTH:,} characters long with "
+                f"their macros expanded, at {what}: does each macro add to the last, or is a "
+                "long one used too often?",
+                path,
+                line,
+            )
         for name in result.undefined:
             self.undefined_uses.append((name.lower(), len(self.diagnostics)))
             self.report(
@@ -477,7 +524,9 @@ class _Reader:
             if name in fields:  # the first of repeated fields wins
                 continue
             if text is None:
-                text = self.value(value, path, _absolute(field_line, first_line) or line)
+                text = self.value(
+                    value, path, _absolute(field_line, first_line) or line, f'"{name}"'
+                )
                 evaluated.append(text)
             fields[name] = text
         # The fields follow from the chunk and what its macros gave (not from every macro
@@ -743,6 +792,7 @@ def load(
         for path in paths:
             reader.read(path)
         reader.explain_late_macros()
+        reader.report_empty_files()
         reader.inherit()
         entries = reader.entries()
     if cache is not None and cache.evaluated is not None:  # kept anew, as ``objects`` are
@@ -751,27 +801,68 @@ def load(
 
 
 def read_text(path: Path, encoding: str) -> str:
-    """Read a file as text, turning I/O and decoding failures into one-line errors."""
+    """Read a file as text, turning I/O and decoding failures into one-line errors.
+
+    A UTF-16 or UTF-32 byte-order mark is read as such when no other encoding is given
+    (Windows tools save .bib files so). Text with NUL characters from bytes that look like
+    UTF-16 or UTF-32 is refused, naming the encoding: read in a one-byte encoding, such a
+    file gave a page without entries."""
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
         raise BibfolioError(f'unknown encoding "{encoding}"', path) from None
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise BibfolioError(f"cannot read file: {error.strerror}", path) from None
+    data = read_bytes(path, MAX_BIB_BYTES)
+    marked = _marked_encoding(data)
+    if codec == "utf-8" and marked:  # utf-16 and utf-32 take their byte order from the mark
+        encoding = codec = marked
     try:
         # utf-8-sig also accepts files without a byte-order mark.
         text = data.decode("utf-8-sig" if codec == "utf-8" else codec)
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
+        wide = _wide_encoding(data)
         hint = "; if the file is Latin-1, pass --encoding latin-1" if codec == "utf-8" else ""
+        if wide and wide != codec:
+            hint = f"; it looks like {wide.upper()}: pass --encoding {wide}"
         raise BibfolioError(
             f"not valid {encoding} (byte 0x{data[error.start]:02x}){hint}", path, line
         ) from None
     except (LookupError, UnicodeError) as error:  # not a text codec (hex, rot13), punycode, ...
         raise BibfolioError(f'cannot decode as "{encoding}": {error}', path) from None
+    if "\0" in text:  # a few may be a value's; text made of them is wide text misread
+        wide = _wide_encoding(data)
+        if wide and wide != codec:
+            line = text.count("\n", 0, text.index("\0")) + 1
+            raise BibfolioError(
+                f"not text in {encoding}: it has NUL characters; it looks like {wide.upper()}: "
+                f"pass --encoding {wide}",
+                path,
+                line,
+            )
     return text
+
+
+def _marked_encoding(data: bytes) -> str | None:
+    """``utf-32`` or ``utf-16`` when the data starts with one of their byte-order marks
+    (UTF-32's little-endian mark starts with UTF-16's: it is looked for first)."""
+    if data[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):
+        return "utf-32"
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
+    return None
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """The encoding of text that seems to be UTF-16 or UTF-32: by its byte-order mark, or
+    (without one) three in four of its odd or even bytes being 0, as in UTF-16 of Latin
+    text; else None."""
+    wide = _marked_encoding(data)
+    if wide is None and len(data) >= 2:
+        if data[1::2].count(0) * 4 >= len(data) // 2 * 3:
+            wide = "utf-16-le"
+        elif data[0::2].count(0) * 4 >= len(data) // 2 * 3:
+            wide = "utf-16-be"
+    return wide
 
 
 def clean_bibtex(record: Record) -> str:

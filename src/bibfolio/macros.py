@@ -27,6 +27,18 @@ MONTH_MACROS: Mapping[str, str] = {
 }
 
 
+# The longest text a value may evaluate to: ``@string{b = a # a}`` doubles a macro, and 40
+# such lines in 1 KB of file would take 6 GB. Real values are a few hundred characters.
+MAX_VALUE_LENGTH = 1 << 20
+# The most text all the values of a build may evaluate to, each use of a macro counted: a
+# long macro used by many short entries, or many macros each a little longer than the last.
+MAX_TOTAL_LENGTH = 256 << 20
+
+
+class ValueTooLong(ValueError):
+    """A value evaluates to more than ``MAX_VALUE_LENGTH`` characters; ``args[0]``: how many."""
+
+
 class Evaluated(NamedTuple):
     """A field's text after evaluation, and the macros it used that were never defined."""
 
@@ -55,7 +67,8 @@ def evaluate(raw: str, macros: Mapping[str, str]) -> Evaluated:
     """Evaluate ``{braced}``, ``"quoted"``, ``2022`` and ``macro`` parts joined by ``#``.
 
     ``macros`` is keyed by lower-case name (BibTeX macro names ignore case). An undefined
-    macro contributes nothing, as in BibTeX, and is reported in ``undefined``.
+    macro contributes nothing, as in BibTeX, and is reported in ``undefined``. A value
+    longer than ``MAX_VALUE_LENGTH`` raises ``ValueTooLong`` before it is made.
     """
     text = literal(raw)
     if text is not None:
@@ -92,6 +105,10 @@ def _evaluate_parts(parts: list[str], macros: Mapping[str, str]) -> Evaluated:
             texts.append(macros[token.lower()])
         else:
             undefined.append(token)
+    if len(texts) > 1:  # one text is no longer than what it came from
+        length = sum(map(len, texts))
+        if length > MAX_VALUE_LENGTH:
+            raise ValueTooLong(length)
     return Evaluated("".join(texts), tuple(undefined))
 
 
