@@ -142,6 +142,22 @@ def test_a_damaged_journal_is_ignored(
     assert_next_build_is_right(runner, bib, tmp_path, "next")
 
 
+def test_a_rendered_entry_changed_in_the_journal_is_not_shown(
+    runner: CliRunner, tmp_path: Path, cache_home: Path
+) -> None:
+    bib = small_copy(tmp_path)
+    build(runner, bib, tmp_path / "first")
+    text = bib.read_text(encoding="utf-8")
+    bib.write_text(text.replace("title = {", "title = {Edited ", 1), encoding="utf-8")
+    build(runner, bib, tmp_path / "edited")
+    directory = cache_dir(cache_home)
+    one(directory, "*.last").unlink()
+    journal = one(directory, "*.journal")
+    assert b"Edited" in journal.read_bytes()
+    journal.write_bytes(journal.read_bytes().replace(b"Edited", b"Edxted"))
+    assert_next_build_is_right(runner, bib, tmp_path, "next")
+
+
 def test_a_rendered_entry_changed_on_disk_is_not_shown(
     runner: CliRunner, tmp_path: Path, cache_home: Path
 ) -> None:
