@@ -13,7 +13,10 @@ Only what the last build used is kept, so it holds one build's worth, and of eac
 item it used none of (the entries rendered with another template or for another format, the
 owner a build without one guessed) what still applies; small changes go to a journal beside
 it. Caches no build used for a month are deleted (``prune_stale_caches``). Deleting it is
-always safe, and a cache that cannot be read or written is simply not used.
+always safe, and a cache that cannot be read or written is simply not used: every record is
+checked against a checksum of what it holds and the key it answers for before it is used
+(a damaged one is a miss), special files (a FIFO, a device) are never opened, and files are
+replaced whole by renaming, so builds running at once can only cost each other misses.
 ``serve`` keeps a ``Cache`` in memory instead.
 """
 
@@ -26,19 +29,21 @@ import marshal
 import os
 import re
 import shutil
+import stat
 import struct
 import sys
-import tempfile
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 
 from .config import template_files
 from .model import Entry, Kind, Link, Person, Span
+from .output import Content, temporary_beside
 
 Value = TypeVar("Value")
 # Decoded entries and their warnings by (entry digest, file, line).
@@ -146,6 +151,8 @@ class Cache:
     path: Path | None = None
     # Changes appended to the journal since the whole cache was last written, in items.
     journal_items: int = 0
+    # Whether the next save writes the whole file: there is none, or it could not be read.
+    rewrite: bool = False
     # The last build's entries as objects, by (digest, file, line), when the cache lives on
     # between builds (``serve`` sets it to a dict): the next build takes them as they are.
     # Never written; None keeps none (a single build gains nothing from them).
@@ -175,17 +182,18 @@ class Cache:
     def open(cls, path: Path) -> Cache:
         """The cache kept in ``path`` and its journal (empty when there is none)."""
         stored: dict[str, dict[str, Any]] = {name: {} for name in _TABLES}
+        key = path.stem.encode()
         try:
             with cyclic_gc_paused():
-                for record in _records(path.read_bytes()):
+                for record in _records(_read_regular(path), key):
                     _apply(record, stored)
                 journal_items = 0
-                with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+                with contextlib.suppress(Exception):
                     # A journal cut short by a crash keeps the changes before the cut.
-                    for record in _records(_journal(path).read_bytes()):
+                    for record in _records(_read_regular(_journal(path)), key):
                         journal_items += _apply(record, stored)
-        except Exception:  # missing, unreadable or not ours: start empty, never fail a build
-            return cls(path=path)
+        except Exception:  # missing, damaged or not ours: start empty, never fail a build
+            return cls(path=path, rewrite=True)
         chunks, entries, fragments, guesses = (
             Table(stored[name], _KIND_OF.get(name, _one_kind)) for name in _TABLES
         )
@@ -246,7 +254,8 @@ class Cache:
         A few changes (an entry edited) are appended to a journal beside the cache file,
         which is much faster than writing it all again; the whole file is written when the
         journal grows past a tenth of it. Every item is stored under a hash of what it was
-        made from, so a journal cut short or shared by two builds can only cost misses.
+        made from, and each record is checked before use, so a journal cut short or shared by
+        two builds can only cost misses.
         """
         if self.path is None:
             return
@@ -263,16 +272,17 @@ class Cache:
         if not changes:
             return
         items = sum(map(len, kept.values()))
+        key = self.path.stem.encode()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.path.exists() and self.journal_items + changes <= max(items // 10, 100):
-                with _journal(self.path).open("ab") as file:
-                    file.write(_record((added, dropped)))
+            small = self.journal_items + changes <= max(items // 10, 100)
+            if small and not self.rewrite and self.path.is_file():
+                _append(_journal(self.path), _record((added, dropped), key))
                 self.journal_items += changes
             else:
-                _write_atomically(self.path, _snapshot(kept))
+                _write_atomically(self.path, _snapshot(kept, key))
                 _journal(self.path).unlink(missing_ok=True)
-                self.journal_items = 0
+                self.journal_items, self.rewrite = 0, False
         except (OSError, ValueError):  # a read-only or full disk: slower next time, that is all
             return
         prune_stale_caches(self.path.parent)
@@ -287,7 +297,7 @@ _KIND_OF: dict[str, Callable[[str], str]] = {"fragments": fragment_kind}
 _OWNER = "owner"  # the key of the guessed owner in ``guesses``
 
 
-def _snapshot(tables: Mapping[str, dict[str, Any]]) -> Iterator[bytes]:
+def _snapshot(tables: Mapping[str, dict[str, Any]], key: bytes) -> Iterator[bytes]:
     """The tables' items as records of a few thousand items each: written one at a time,
     the file never has to exist in memory whole."""
     for name, table in tables.items():
@@ -295,7 +305,7 @@ def _snapshot(tables: Mapping[str, dict[str, Any]]) -> Iterator[bytes]:
         for start in range(0, len(items), _BATCH):
             added: dict[str, dict[str, Any]] = {other: {} for other in _TABLES}
             added[name] = dict(items[start : start + _BATCH])
-            yield _record((added, {other: [] for other in _TABLES}))
+            yield _record((added, {other: [] for other in _TABLES}), key)
 
 
 @dataclass(frozen=True)
@@ -303,9 +313,10 @@ class LastBuild:
     """What the last ``bibfolio build`` of these files wrote and said, under a key made of
     everything its output depends on: a build with the same key only writes it again.
 
-    On disk: one record (key, each document's format and size, per-paper files, messages,
-    numbers), then the documents' bytes one after another, copied from the files written
-    and read back by size, so a large page is never in memory twice."""
+    On disk: one record (key, each document's format and size, a checksum of the documents
+    and the key, per-paper files, messages, numbers), then the documents' bytes one after
+    another. They are what the build itself wrote, kept as it wrote them (``recording``),
+    never read back from the files: another build may have replaced those meanwhile."""
 
     key: str
     documents: dict[str, bytes]  # format → text in UTF-8
@@ -315,54 +326,68 @@ class LastBuild:
     groups: int
 
     @staticmethod
+    def recording(
+        documents: Mapping[str, Content],
+    ) -> tuple[dict[str, Content], dict[str, list[bytes]]]:
+        """The documents to write, and the UTF-8 bytes of each, filled in as it is written."""
+        written: dict[str, list[bytes]] = {fmt: [] for fmt in documents}
+
+        def streamed(document: Iterable[str], pieces: list[bytes]) -> Iterator[str]:
+            for piece in document:
+                pieces.append(piece.encode())
+                yield piece
+
+        def kept(document: Content, pieces: list[bytes]) -> Content:
+            if isinstance(document, bytes | str):
+                pieces.append(document if isinstance(document, bytes) else document.encode())
+                return document
+            return streamed(document, pieces)
+
+        return {fmt: kept(doc, written[fmt]) for fmt, doc in documents.items()}, written
+
+    @staticmethod
     def save(
         cache_file: Path,
         key: str,
-        documents: Mapping[str, Path | bytes],
+        documents: Mapping[str, Sequence[bytes]],
         papers: dict[str, str],
         messages: tuple[str, ...],
         numbers: tuple[int, int],
     ) -> None:
         """Keep this build as the last of the files whose cache is ``cache_file``;
-        ``documents`` are the files written, or the bytes of one written to stdout."""
-        sizes = [
-            (fmt, len(doc) if isinstance(doc, bytes) else doc.stat().st_size)
-            for fmt, doc in documents.items()
-        ]
-        header = _record((key, sizes, papers, messages, *numbers))
-
-        def pieces() -> Iterator[bytes]:
-            yield header
-            for document in documents.values():
-                if isinstance(document, bytes):
-                    yield document
-                else:
-                    with document.open("rb") as file:
-                        yield from iter(lambda: file.read(1 << 20), b"")
-
+        ``documents`` are what it wrote of each format, in pieces."""
+        sizes = [(fmt, sum(map(len, pieces))) for fmt, pieces in documents.items()]
+        checksum = _checksum(key.encode(), *(piece for doc in documents.values() for piece in doc))
+        header = (key, sizes, checksum, papers, messages, *numbers)
+        pieces = [piece for document in documents.values() for piece in document]
         with contextlib.suppress(OSError, ValueError):
             cache_file.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(_last_build(cache_file), pieces())
+            _write_atomically(
+                _last_build(cache_file), [_record(header, cache_file.stem.encode()), *pieces]
+            )
 
     @staticmethod
     def load(cache_file: Path, key: str) -> LastBuild | None:
-        """The last build of the files whose cache is ``cache_file``, if its key is ``key``."""
+        """The last build of the files whose cache is ``cache_file``, if its key is ``key``
+        (None when there is none, or it is damaged)."""
         try:
-            with _last_build(cache_file).open("rb") as file:
-                (length,) = _LENGTH.unpack(file.read(_LENGTH.size))
-                found, sizes, papers, messages, entries, groups = _plain_data(file.read(length))
+            with _open_regular(_last_build(cache_file)) as file:
+                length, header_checksum = _HEADER.unpack(file.read(_HEADER.size))
+                data = file.read(length)
+                if _checksum(cache_file.stem.encode(), data) != header_checksum:
+                    return None
+                found, sizes, checksum, papers, messages, entries, groups = _plain_data(data)
                 if found != key:
                     return None
-                documents = {fmt: file.read(size) for fmt, size in sizes}
-        except Exception:  # none yet, or unreadable: build
+                documents = {str(fmt): file.read(size) for fmt, size in sizes}
+            if _checksum(key.encode(), *documents.values()) != checksum:
+                return None  # cut short, or damaged
+            last = LastBuild(key, documents, dict(papers), tuple(messages), entries, groups)
+        except Exception:  # none yet, unreadable, or not ours: build
             return None
-        if any(
-            len(data) != size for (_, size), data in zip(sizes, documents.values(), strict=True)
-        ):
-            return None  # cut short
         with contextlib.suppress(OSError):  # used now: not stale (see prune_stale_caches)
             os.utime(_last_build(cache_file))
-        return LastBuild(key, documents, papers, tuple(messages), entries, groups)
+        return last
 
 
 # A cache that no build has written or reused for this long is deleted (its .bib files are
@@ -450,9 +475,10 @@ def templates_digest(search_path: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-# A cache file and its journal are records, each its length and then, marshalled, the
-# changes (added: {table: {key: value}}, dropped: {table: [key]}) to apply in order.
-_LENGTH = struct.Struct("<Q")
+# A cache file and its journal are records, each its length, a checksum of its data and the
+# key it answers for (see ``_checksum``) and then, marshalled, the changes
+# (added: {table: {key: value}}, dropped: {table: [key]}) to apply in order.
+_HEADER = struct.Struct("<Q4s")
 _BATCH = 2000
 
 
@@ -464,22 +490,69 @@ def _last_build(path: Path) -> Path:
     return path.with_suffix(".last")
 
 
-def _record(value: Any) -> bytes:
+def _checksum(key: bytes, *pieces: bytes | memoryview) -> bytes:
+    """A CRC-32 of what they answer for and ``pieces``: a byte changed on disk, a run of
+    bytes, or a record moved to another file fails it (and never reaches ``marshal.loads``).
+    Six times faster than blake2b (5 ms instead of 30 for 10,000 entries' cache), and no
+    less sure of finding damage: nobody forges a cache (who can write it can write code)."""
+    crc = zlib.crc32(key)
+    for piece in pieces:
+        crc = zlib.crc32(piece, crc)
+    return crc.to_bytes(4, "little")
+
+
+def _record(value: Any, key: bytes) -> bytes:
     data = marshal.dumps(value)
-    return _LENGTH.pack(len(data)) + data
+    return _HEADER.pack(len(data), _checksum(key, data)) + data
 
 
-def _records(data: bytes) -> Iterator[Any]:
-    """The records in a file's bytes, in order; a record cut short raises ``ValueError``."""
+def _records(data: bytes, key: bytes) -> Iterator[Any]:
+    """The records in a file's bytes, in order; one cut short or damaged raises
+    ``ValueError``."""
     view = memoryview(data)
     start = 0
     while start < len(view):
-        (length,) = _LENGTH.unpack_from(view, start)
-        start += _LENGTH.size
+        length, checksum = _HEADER.unpack_from(view, start)
+        start += _HEADER.size
         if start + length > len(view):
             raise ValueError("a record cut short")
+        if _checksum(key, view[start : start + length]) != checksum:
+            raise ValueError("a damaged record")
         yield _plain_data(view[start : start + length])
         start += length
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """``path`` opened for reading if it is a regular file: a FIFO put in the cache's place
+    would block a build for ever (O_NONBLOCK makes opening it return at once), a device
+    would be read without end."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(f"not a regular file: {path}")
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def _read_regular(path: Path) -> bytes:
+    with _open_regular(path) as file:
+        return file.read()
+
+
+def _append(path: Path, record: bytes) -> None:
+    """Append ``record`` to ``path`` in one write: builds appending at once never interleave
+    (O_APPEND), and a special file in its place is never written (nor waited for)."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0)
+    descriptor = os.open(path, flags, 0o600)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(f"not a regular file: {path}")
+        if os.write(descriptor, record) != len(record):
+            raise OSError(f"a record cut short: {path}")
+    finally:
+        os.close(descriptor)
 
 
 def _apply(record: Any, stored: dict[str, dict[str, Any]]) -> int:
@@ -497,14 +570,33 @@ def _apply(record: Any, stored: dict[str, dict[str, Any]]) -> int:
 
 
 def _write_atomically(path: Path, records: Iterable[bytes]) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    """Write a whole file under a temporary name and rename it into place: readers, and other
+    builds writing it at the same time, see one whole file or another. A killed build's
+    temporary file is removed by the next write (``temporary_beside``)."""
+    handle, temporary = temporary_beside(path)
     try:
         with os.fdopen(handle, "wb") as file:
             file.writelines(records)
-        Path(temp).replace(path)
+        temporary.replace(path)
     except BaseException:
-        Path(temp).unlink()
+        temporary.unlink(missing_ok=True)
         raise
+
+
+def read_verified(path: Path, key: str) -> bytes | None:
+    """What ``write_verified`` wrote to ``path`` under ``key``; None when there is none, or it
+    is damaged, or it answers for another key."""
+    try:
+        data = _read_regular(path)
+    except OSError:
+        return None
+    checksum, body = data[:4], memoryview(data)[4:]
+    return bytes(body) if _checksum(key.encode(), body) == checksum else None
+
+
+def write_verified(path: Path, key: str, data: bytes) -> None:
+    """Write ``data`` whole (see ``_write_atomically``) with a checksum of it and ``key``."""
+    _write_atomically(path, [_checksum(key.encode(), data), data])
 
 
 # Whether what is read is then frozen out of the cyclic collector (gc.freeze), so that its

@@ -202,6 +202,9 @@ def build(
         entries, groups = last.entries, last.groups
         papers = {Path(str(config.per_paper)) / name: text for name, text in last.papers.items()}
     to_stdout = config.output == STDOUT
+    recorded: dict[str, list[bytes]] = {}
+    if last is None and key and not to_stdout:
+        documents, recorded = LastBuild.recording(documents)
     # Standard output gets the whole text or nothing, like a file.
     text = whole_text(next(iter(documents.values()))) if to_stdout else ""
     files = {} if to_stdout else output_files(documents, Path(config.output))
@@ -209,16 +212,11 @@ def build(
     if cache is not None and last is None:
         cache.save()
     if cache_file is not None and last is None and key:
-        written_documents: dict[str, Path | bytes] = (
-            {config.formats[0]: text.encode()}
-            if to_stdout
-            else dict(zip(documents, files, strict=True))
-        )
+        if to_stdout:
+            recorded = {config.formats[0]: [text.encode()]}
         base = str(config.per_paper)
         relative = {str(path.relative_to(base)): paper for path, paper in papers.items()}
-        LastBuild.save(
-            cache_file, key, written_documents, relative, tuple(messages), (entries, groups)
-        )
+        LastBuild.save(cache_file, key, recorded, relative, tuple(messages), (entries, groups))
     click.echo(text, nl=False)
     names = [str(path) for path in written if path not in papers]
     if papers:

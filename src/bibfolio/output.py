@@ -45,11 +45,7 @@ def _stage(path: Path, text: Content, created: list[Path]) -> Path:
         except FileExistsError:  # another build made it meanwhile: not ours to remove
             continue
         created.append(directory)
-    _remove_stale_temporaries(path)
-    descriptor, name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
-    )
-    temporary = Path(name)
+    descriptor, temporary = temporary_beside(path)
     try:
         if isinstance(text, bytes):
             with os.fdopen(descriptor, "wb") as binary:
@@ -63,6 +59,16 @@ def _stage(path: Path, text: Content, created: list[Path]) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return temporary
+
+
+def temporary_beside(path: Path) -> tuple[int, Path]:
+    """A new temporary file beside ``path`` (its descriptor and path), named with this process's
+    pid so that once the process is gone, the next call removes it (see the cache's too)."""
+    _remove_stale_temporaries(path)
+    descriptor, name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+    )
+    return descriptor, Path(name)
 
 
 def _remove_stale_temporaries(path: Path) -> None:

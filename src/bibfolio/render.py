@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import os
@@ -16,7 +17,7 @@ import jinja2
 from jinja2.loaders import split_template_path
 from markupsafe import Markup, escape
 
-from .cache import fragment_digest, fragment_kind, templates_digest
+from .cache import fragment_digest, fragment_kind, read_verified, templates_digest, write_verified
 from .config import bundled_templates_dir, template_search_path
 from .errors import TemplateError
 from .latex import SCRIPT_MARKS, SCRIPTS, UNSCRIPTED
@@ -253,7 +254,7 @@ class Renderer:
         }
         if compiled_dir is not None and _writable_directory(compiled_dir):
             # Compiling the templates is a tenth of a build whose entries are all cached.
-            options["bytecode_cache"] = jinja2.FileSystemBytecodeCache(str(compiled_dir))
+            options["bytecode_cache"] = _VerifiedBytecodeCache(compiled_dir)
         self.environments = {
             "html": jinja2.Environment(autoescape=True, finalize=finalize_html, **options),
             "md": jinja2.Environment(autoescape=False, finalize=escape_md, **options),
@@ -459,6 +460,24 @@ def _entry_functions(entry_texts: EntryTexts) -> dict[str, Any]:
         return Markup(separator.join(texts(entries, context)))
 
     return {"render_entry": render_entry, "render_entries": render_entries}
+
+
+class _VerifiedBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates, each checked before use (``cache.read_verified``): marshalled code
+    read from a damaged file gives a wrong page, a traceback or a crash."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = read_verified(self.directory / f"__jinja2_{bucket.key}.cache", bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        path = self.directory / f"__jinja2_{bucket.key}.cache"
+        with contextlib.suppress(OSError):  # a read-only or full disk: compiled again next time
+            write_verified(path, bucket.key, bucket.bytecode_to_string())
 
 
 def _writable_directory(path: Path) -> bool:
