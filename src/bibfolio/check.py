@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import Diagnostic, Severity
 from .labels import FROM_VENUE_WORDS, FROM_YEAR
@@ -238,7 +239,8 @@ def undefined_commands(data: Checked) -> Iterator[Diagnostic]:
     name with its count: the text is still shown, but a definition would show what it means."""
     uses: dict[str, list[Entry]] = defaultdict(list)
     for entry in data.entries:
-        for name in dict.fromkeys(_SHOWN_COMMAND.findall(_shown_text(entry))):
+        found = (_SHOWN_COMMAND.findall(text) for text in _shown_texts(entry) if "\\" in text)
+        for name in dict.fromkeys(name for names in found for name in names):
             uses[name].append(entry)
     for name, entries in sorted(uses.items()):
         first = entries[0]
@@ -250,13 +252,15 @@ def undefined_commands(data: Checked) -> Iterator[Diagnostic]:
         yield Diagnostic(Severity.NOTE, message, first.path, first.line, "undefined-command")
 
 
-def _shown_text(entry: Entry) -> str:
-    """An entry's title (but its code and links), venue, note and names, in one text."""
-    title = (span.text for span in entry.title_spans if span.style not in ("code", "link"))
-    names = (person.name for person in (*entry.authors, *entry.editors))
-    return "\n".join((*title, entry.venue, entry.note, *names))
+def _shown_texts(entry: Entry) -> Iterator[str]:
+    """An entry's title (but its code and links), venue, note and names."""
+    yield from (span.text for span in entry.title_spans if span.style not in ("code", "link"))
+    yield entry.venue
+    yield entry.note
+    yield from (person.name for person in (*entry.authors, *entry.editors))
 
 
+@lru_cache(maxsize=4096)  # a few field names recur on every entry
 def _is_known_field(name: str) -> bool:
     return (
         name in STANDARD_FIELDS

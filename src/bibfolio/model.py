@@ -247,6 +247,16 @@ class Page:
         return any(entry.selected for entry in self.entries)
 
     @property
+    def has_awards(self) -> bool:
+        """True when some entry names an award (the page then styles its badge)."""
+        return any(entry.award for entry in self.entries)
+
+    @property
+    def has_previews(self) -> bool:
+        """True when some entry has a thumbnail (the page then styles it)."""
+        return any(entry.preview for entry in self.entries)
+
+    @property
     def has_cofirst(self) -> bool:
         """True when some paper marks equal contributors, so the page explains the ``*``."""
         return any(entry.has_cofirst for entry in self.entries)
