@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .venues import IGNORED_WORDS, find_venue, normalise_venue
 
@@ -174,6 +175,7 @@ def series_acronym(series: str) -> str | None:
     return acronym if sum(char.isupper() for char in acronym) >= 2 else None
 
 
+@lru_cache(maxsize=8192)  # venues recur
 def venue_acronym(venue: str) -> str | None:
     """An acronym written in the venue: in parentheses ("… Systems (OSDI 22)" → "OSDI"), or
     in capitals with its year ("…, SMARTCOMP 2018", "HLDVT2002: IEEE Workshop…") in a venue
@@ -187,6 +189,7 @@ def venue_acronym(venue: str) -> str | None:
     return next((word for word in found if word.casefold() not in IGNORED_WORDS), None)
 
 
+@lru_cache(maxsize=8192)
 def venue_words_label(venue: str) -> str | None:
     """A label from the venue's own words, for a venue no table knows: a short venue as
     written ("Econometrica"), else the initials of its main words ("Journal of Personality

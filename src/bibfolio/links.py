@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from .model import Link
@@ -62,6 +63,8 @@ _ARXIV_ID = re.compile(rf"^(?:arxiv:)?({_ARXIV_ID_TEXT})$", re.IGNORECASE)
 _ARXIV_IN_TEXT = re.compile(
     rf"(?:arxiv[:.]\s*|arxiv\.org/(?:abs|pdf)/|^abs/)({_ARXIV_ID_TEXT})", re.IGNORECASE
 )
+# What any text naming an arXiv id contains: a quick test before the full pattern.
+_MAY_NAME_ARXIV = re.compile(r"[aA][rR][xX][iI][vV]|^abs/")
 # Fields that may carry an arXiv id in text, beside ``eprint`` and ``arxiv``.
 ARXIV_TEXT_FIELDS: tuple[str, ...] = (
     *("journal", "journaltitle", "note", "howpublished", "eid", "pages", "doi", "url"),
@@ -103,6 +106,8 @@ class EntryLinks:
 
     links: tuple[Link, ...]
     refused: tuple[tuple[str, str], ...] = ()
+    # The arXiv id found in any field (``find_arxiv_id``), linked or not.
+    arxiv_id: str | None = None
 
     @property
     def primary(self) -> str | None:
@@ -111,6 +116,7 @@ class EntryLinks:
         return next((by_kind[kind] for kind in PRIMARY_LINK_ORDER if kind in by_kind), None)
 
 
+@lru_cache(maxsize=4096)  # field names recur on every entry
 def link_kind(field_name: str) -> str | None:
     """The kind of link a field holds (``url_Paper`` → "pdf", ``codelink`` → "code"), or
     None when it holds no address."""
@@ -173,12 +179,10 @@ def find_arxiv_id(fields: Mapping[str, str]) -> str | None:
         identifier = arxiv_id(fields.get(name, ""), prefix if name == "eprint" else "")
         if identifier:
             return identifier
-    for name in ARXIV_TEXT_FIELDS:
-        match = _ARXIV_IN_TEXT.search(fields.get(name, ""))
-        if match:
-            return match.group(1)
-    for name, value in fields.items():  # BibBase's url_Paper, a hand-kept preprintlink…
-        match = _ARXIV_IN_TEXT.search(value) if link_kind(name) else None
+    texts = (fields.get(name, "") for name in ARXIV_TEXT_FIELDS)
+    links = (value for name, value in fields.items() if link_kind(name))  # url_Paper…
+    for text in (*texts, *links):
+        match = _ARXIV_IN_TEXT.search(text) if _MAY_NAME_ARXIV.search(text) else None
         if match:
             return match.group(1)
     return None
@@ -254,7 +258,7 @@ def entry_links(fields: Mapping[str, str], bases: AssetBases | None = None) -> E
     rank = {kind: index for index, kind in enumerate(KIND_ORDER)}
     before_arxiv = rank["arxiv"] - 0.5  # kinds of no table: after the files, before arXiv
     ordered = sorted(found.items(), key=lambda item: rank.get(item[0], before_arxiv))
-    return EntryLinks(tuple(Link(kind, href) for kind, href in ordered), tuple(refused))
+    return EntryLinks(tuple(Link(kind, href) for kind, href in ordered), tuple(refused), identifier)
 
 
 def preview_address(fields: Mapping[str, str], bases: AssetBases | None = None) -> str | None:

@@ -49,7 +49,6 @@ from .links import (
     arxiv_id,
     doi_name,
     entry_links,
-    find_arxiv_id,
     is_address_field,
     preview_address,
 )
@@ -733,7 +732,7 @@ def build_entry(
         note=" ".join(
             dict.fromkeys(shown[name] for name in ("note", "additional_info") if shown.get(name))
         ),
-        identities=paper_identities(record.fields, title),
+        identities=paper_identities(record.fields, title, links.arxiv_id),
         path=record.path,
         line=record.line,
         digest=digest,
@@ -746,13 +745,15 @@ def _advisors(fields: Mapping[str, str]) -> str:
     return " and ".join(fields[name] for name in ("advisor", "supervisor") if name in fields)
 
 
-def paper_identities(fields: Mapping[str, str], title: str) -> tuple[tuple[str, str], ...]:
-    """What makes two entries the same paper (see ``Entry.identities``)."""
+def paper_identities(
+    fields: Mapping[str, str], title: str, identifier: str | None
+) -> tuple[tuple[str, str], ...]:
+    """What makes two entries the same paper (see ``Entry.identities``): its DOI, its arXiv
+    ``identifier`` (found with its links) and its title."""
     identities = []
     doi = doi_name(fields.get("doi", ""))
     if doi:
         identities.append(("DOI", doi.lower()))
-    identifier = find_arxiv_id(fields)
     if identifier:
         identities.append(("arXiv id", _ARXIV_VERSION.sub("", identifier)))
     words = _TITLE_WORDS.findall(fold(title))

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -176,6 +176,7 @@ def aas_macros() -> Mapping[str, str]:
     return {row[0]: row[1] for row in (line.split("\t") for line in _lines("aas_macros"))}
 
 
+@lru_cache(maxsize=8192)  # a bibliography names the same few venues again and again
 def find_venue(venue: str) -> VenueMatch | None:
     """The label of a plain-text venue (already LaTeX-decoded), or None.
 
