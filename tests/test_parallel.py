@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -122,3 +125,40 @@ def test_jobs_must_not_be_negative(runner: CliRunner) -> None:
     result = runner.invoke(main, ["build", str(DATA / "small.bib"), "-j", "-1", "-o", "-"])
     assert result.exit_code == 1
     assert "jobs must be 0 (every CPU) or more" in result.output
+
+
+ORPHANED = """
+import os, signal, sys, time
+from bibfolio import parallel
+
+parallel._prctl = lambda: None  # as where libc has no prctl
+
+def task(start, stop):
+    if os.getpid() == MAIN:  # the main process's part: name the worker, then die
+        (worker,) = open(f"/proc/{MAIN}/task/{MAIN}/children").read().split()
+        print(worker, flush=True)
+        os.kill(MAIN, signal.SIGKILL)
+    time.sleep(30)
+    return []
+
+MAIN = os.getpid()
+parallel.split_work(task, 1000, jobs=2)
+"""
+
+
+@pytest.mark.skipif(not parallel._can_fork(), reason="workers are forked on Linux only")
+def test_without_prctl_a_worker_still_leaves_when_its_parent_dies() -> None:
+    found = subprocess.run([sys.executable, "-c", ORPHANED], capture_output=True, timeout=30)
+    worker = int(found.stdout)
+    deadline = time.monotonic() + 10 * parallel.ORPHAN_POLL
+    while _runs(worker) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _runs(worker)
+
+
+def _runs(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")

@@ -7,6 +7,10 @@ as marshal bytes (plain data, as the cache keeps it). A bare fork and a pipe cos
 process pool: no pool to import and start, and no thread that unpickles results while the
 main process works on its part. Where fork is not available, or for small jobs, it all runs
 in the main process. Results never depend on the number of processes.
+
+Workers never outlive the build: a worker is killed when its parent dies (even by SIGKILL),
+and one whose results are no longer wanted (an error or a signal in the main process) is
+killed rather than waited for.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from __future__ import annotations
 import gc
 import marshal
 import os
+import signal
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any, NoReturn, TypeVar
 
 Result = TypeVar("Result")
@@ -23,6 +29,9 @@ Result = TypeVar("Result")
 # what it saves (a forked worker costs milliseconds: 1,000 entries build 15% faster in two
 # processes, 500 about as fast).
 MIN_PARALLEL_ITEMS = 250
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+ORPHAN_POLL = 0.1  # seconds between a worker's checks of its parent, where prctl is missing
 
 
 def available_jobs() -> int:
@@ -60,35 +69,90 @@ class _Worker:
 
     def __init__(self, task: Callable[[int, int], list[Any]], start: int, stop: int) -> None:
         read_end, write_end = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:
-            os.close(read_end)
-            _work_and_exit(task, start, stop, write_end)
+        parent = os.getpid()
+        # A signal handled inside fork's own callbacks (logging registers some) has its
+        # exception ignored, and the build would run on: hold SIGTERM and SIGINT until fork
+        # returns, so that they stop the build here.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            self.pid = os.fork()
+            if self.pid == 0:
+                os.close(read_end)
+                _work_and_exit(task, start, stop, write_end, parent, held)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         os.close(write_end)
-        self.pipe = read_end
+        self.pipe: int | None = read_end
         self.status: int | None = None
 
     def results(self) -> list[Any] | None:
         """What the worker sent, or None when it failed."""
+        assert self.pipe is not None
         with open(self.pipe, "rb", closefd=False) as reader:
             data = reader.read()
-        self.stop()
+        self._close()
+        self.status = os.waitpid(self.pid, 0)[1]
         return marshal.loads(data) if self.status == 0 else None
 
     def stop(self) -> None:
-        """Close the pipe (a worker still writing gets a broken pipe) and wait for the worker."""
+        """End a worker whose results are not wanted (an error or a signal here) at once,
+        rather than wait for it to finish its part, and reap it."""
         if self.status is None:
-            os.close(self.pipe)
+            self._close()
+            os.kill(self.pid, signal.SIGKILL)
             self.status = os.waitpid(self.pid, 0)[1]
+
+    def _close(self) -> None:
+        if self.pipe is not None:
+            pipe, self.pipe = self.pipe, None
+            os.close(pipe)
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when its parent dies, or, where libc has no ``prctl``,
+    a thread watch for the parent to be gone; either way a worker never runs on alone."""
+    import threading
+
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    else:
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the request was made
+        os._exit(1)
+
+
+def _prctl() -> Callable[..., int] | None:
+    """libc's ``prctl``, where there is one (found among the symbols Python is linked with)."""
+    import ctypes
+
+    try:
+        function: Callable[..., int] = ctypes.CDLL(None).prctl
+    except (OSError, AttributeError):
+        return None
+    return function
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_POLL)
+    os._exit(1)
 
 
 def _work_and_exit(
-    task: Callable[[int, int], list[Any]], start: int, stop: int, pipe: int
+    task: Callable[[int, int], list[Any]],
+    start: int,
+    stop: int,
+    pipe: int,
+    parent: int,
+    held: Iterable[int],
 ) -> NoReturn:
     """The worker's whole life: it leaves through ``os._exit`` whatever happens, never back
     into the caller's code, and exits 0 only when all its results were written."""
     status = 1
     try:
+        _die_with(parent)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         # Inherited objects leave the collector's reach: collecting them would write to every
         # page they are on, copying memory the worker shares with the main process.
         gc.freeze()

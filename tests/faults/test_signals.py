@@ -8,7 +8,6 @@ and signals it; what is left must be the old page or nothing, and never a tempor
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -19,19 +18,6 @@ import pytest
 
 SMALL_BIB = Path(__file__).parents[1] / "data" / "small.bib"
 WAIT_FOR_WRITING = 60.0  # seconds; the build takes a few on a 2-core machine
-
-
-@pytest.fixture(scope="module")
-def big_bib(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``small.bib`` 2,000 times over (16,000 entries, keys made unique): seconds of work."""
-    text = SMALL_BIB.read_text(encoding="utf-8")
-    copies = (
-        re.sub(r"(@\w+\{)(\w+)", lambda m, i=i: f"{m.group(1)}{m.group(2)}x{i}", text)
-        for i in range(2000)
-    )
-    path = tmp_path_factory.mktemp("big") / "big.bib"
-    path.write_text("\n".join(copies), encoding="utf-8")
-    return path
 
 
 def start_build(bib: Path, out: Path, log: Path) -> subprocess.Popen[bytes]:
