@@ -26,6 +26,8 @@ OWNER = ("--owner", "Ada Lovelace")
 TEMPLATE_ELEMENTS = frozenset([
     "html", "head", "body", "meta", "title", "style", "main", "h1", "h2", "h3", "section", "code",
     "ul", "li", "span", "a", "strong", "sup", "em", "p",
+    # math's sub- and superscripts, which the rich filter writes (``$H_2O$``)
+    "sub",
     # the full style: header, toggles, the filter form and its script
     "header", "div", "details", "summary", "pre", "button", "form", "label", "input", "select",
     "option", "script",
