@@ -135,7 +135,7 @@ class UserVenues:
 
     def find(self, venue: str) -> str | None:
         """The user's label for ``venue``, or None."""
-        if not venue:
+        if not venue or not (self.names or self.patterns):
             return None
         found = self.names.get(normalise_venue(venue))
         return found or next((label for p, label in self.patterns if p.search(venue)), None)
