@@ -743,3 +743,19 @@ def test_an_output_that_is_an_input_is_refused_and_left_alone(
     assert "refusing to write over an input file" in result.stderr
     assert bib.read_bytes() == SMALL_BIB.read_bytes()
     assert not (tmp_path / "publications.html").exists()  # nothing written at all
+
+
+@pytest.mark.parametrize(
+    ("site_url", "ok"),
+    [
+        pytest.param("https://example.org/", True, id="https"),
+        pytest.param("http://example.org/~ada/", True, id="path"),
+        pytest.param("example.org", False, id="no-scheme"),
+        pytest.param("javascript:alert(1)", False, id="unsafe"),
+    ],
+)
+def test_site_url_must_be_an_http_address(runner: CliRunner, site_url: str, ok: bool) -> None:
+    result = invoke(runner, "build", SMALL_BIB, "-o", "-", "-f", "md", "--site-url", site_url)
+    assert (result.exit_code == 0) is ok, result.output
+    if not ok:
+        assert "is not an http(s) address" in result.stderr

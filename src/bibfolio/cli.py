@@ -143,6 +143,12 @@ def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[s
     "--permalink", metavar="PATH", help="Permalink in the front matter.  [default: /publications/]"
 )
 @click.option(
+    "--site-url",
+    metavar="URL",
+    help="Your site's address (https://example.org/): absolute links in paper pages, feeds "
+    "and metadata are made from it.",
+)
+@click.option(
     "--per-paper",
     metavar="DIR",
     help="Also write one Markdown file per paper into DIR, for --site's collection.",

@@ -43,6 +43,9 @@ class Config:
     output: str = "site"
     front_matter: bool = False
     permalink: str = "/publications/"
+    # The site's address (https://example.org/), from which absolute links are made (paper
+    # pages, feeds, metadata); without it nothing claims an absolute address it cannot know.
+    site_url: str | None = None
     per_paper: str | None = None
     site: str = "academicpages"
     templates: Path | None = None
@@ -76,6 +79,7 @@ _FILE_SETTINGS: dict[str, type] = {
     "output": str,
     "front_matter": bool,
     "permalink": str,
+    "site_url": str,
     "per_paper": str,
     "site": str,
     "templates": str,
@@ -89,6 +93,7 @@ _FILE_SETTINGS: dict[str, type] = {
     "asset_base": str,
     "preview_base": str,
 }
+_SITE_URL = re.compile(r"https?://[^\s/?#]+(?:/[^\s?#]*)?", re.IGNORECASE)
 _TOML_LINE = re.compile(r"at line (\d+)")
 
 
@@ -171,6 +176,12 @@ def make_config(config_file: Path | None, overrides: Mapping[str, Any]) -> Confi
     _check_choice(config.group_by, GROUPINGS, "group_by", config_file)
     _check_choice(config.site, SITES, "site", config_file)
     _check_choice(config.supervised, SUPERVISED, "supervised", config_file)
+    if config.site_url is not None and not _SITE_URL.fullmatch(config.site_url):
+        raise ConfigError(
+            f'site_url "{config.site_url}" is not an http(s) address such as '
+            '"https://example.org/"',
+            config_file,
+        )
     if config.jobs < 0:
         raise ConfigError(f"jobs must be 0 (every CPU) or more, not {config.jobs}", config_file)
     return config
