@@ -138,17 +138,19 @@ def build_page(
         group_by=config.group_by,
         supervised=config.supervised,
     )
+    page = replace(page, more_url=config.more_url, more_text=config.more_text)
     return BuildResult(page, warnings, analysis.inferred_owner)
 
 
 def stream_documents(page: Page, config: Config, cache: Cache | None = None) -> dict[str, Content]:
     """The page in every configured format; templates stream, so write them as they come.
-    The data formats (JSON, CSL-JSON) come whole, as UTF-8 bytes.
+    The data formats (JSON, CSL-JSON, Atom) come whole, as UTF-8 bytes.
 
     With a ``cache``, entries rendered by an earlier build are reused.
     """
     # Jinja2 and the exporters load only when something is rendered.
     from .export import page_to_csl_json, page_to_json
+    from .feed import page_to_atom
     from .render import Renderer
     from .sites import academicpages_page_front_matter
 
@@ -160,7 +162,9 @@ def stream_documents(page: Page, config: Config, cache: Cache | None = None) -> 
     )
     documents: dict[str, Content] = {}
     for fmt in config.formats:
-        if fmt in data_exports:
+        if fmt == "atom":
+            documents[fmt] = page_to_atom(page, config.site_url)
+        elif fmt in data_exports:
             documents[fmt] = data_exports[fmt](page, cache.fragments if cache else None)
         elif fmt == "md" and config.front_matter:
             # The page layout shows the title from the front matter, so no "# Title" line.

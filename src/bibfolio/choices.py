@@ -9,15 +9,17 @@ from __future__ import annotations
 CONFIG_FILENAME = "bibfolio.toml"
 # The bundled styles; a user's templates directory may add more (any <style>.<format>).
 STYLES: tuple[str, ...] = ("compact", "full")
-# Formats rendered through templates, and formats that export the page model as data.
+# Formats rendered through templates, and formats that export the page model as data
+# (atom: a feed of the papers).
 TEMPLATE_FORMATS: tuple[str, ...] = ("html", "md")
-DATA_FORMATS: tuple[str, ...] = ("json", "csl-json")
+DATA_FORMATS: tuple[str, ...] = ("json", "csl-json", "atom")
 FORMATS: tuple[str, ...] = TEMPLATE_FORMATS + DATA_FORMATS
 OUTPUT_NAMES: dict[str, str] = {
     "html": "publications.html",
     "md": "publications.md",
     "json": "publications.json",
     "csl-json": "publications.csl.json",
+    "atom": "publications.atom",
 }
 STDOUT = "-"
 GROUPINGS: tuple[str, ...] = ("theme", "year", "type")

@@ -21,6 +21,7 @@ from .choices import (
 )
 from .errors import BibfolioError, ConfigError
 from .inputs import MAX_CONFIG_BYTES, read_bytes
+from .links import safe_href
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -46,6 +47,9 @@ class Config:
     # The site's address (https://example.org/), from which absolute links are made (paper
     # pages, feeds, metadata); without it nothing claims an absolute address it cannot know.
     site_url: str | None = None
+    # A last line of the compact page linking to a longer list ("[More publications](…)").
+    more_url: str | None = None
+    more_text: str = "More publications"
     per_paper: str | None = None
     site: str = "academicpages"
     templates: Path | None = None
@@ -80,6 +84,8 @@ _FILE_SETTINGS: dict[str, type] = {
     "front_matter": bool,
     "permalink": str,
     "site_url": str,
+    "more_url": str,
+    "more_text": str,
     "per_paper": str,
     "site": str,
     "templates": str,
@@ -180,6 +186,11 @@ def make_config(config_file: Path | None, overrides: Mapping[str, Any]) -> Confi
         raise ConfigError(
             f'site_url "{config.site_url}" is not an http(s) address such as '
             '"https://example.org/"',
+            config_file,
+        )
+    if config.more_url is not None and safe_href(config.more_url) is None:
+        raise ConfigError(
+            f'more_url "{config.more_url}" is not a safe link (http, https, mailto or relative)',
             config_file,
         )
     if config.jobs < 0:

@@ -40,6 +40,7 @@ from .commands import (
     read_definitions,
     user_commands,
 )
+from .dates import entry_updated
 from .errors import BibfolioError, Diagnostic, Severity
 from .inputs import MAX_BIB_BYTES, read_bytes
 from .labels import FROM_PREPRINT, NO_USER_VENUES, UserVenues, paper_label
@@ -733,6 +734,7 @@ def build_entry(
             dict.fromkeys(shown[name] for name in ("note", "additional_info") if shown.get(name))
         ),
         identities=paper_identities(record.fields, title, links.arxiv_id),
+        updated=entry_updated(record.fields),
         path=record.path,
         line=record.line,
         digest=digest,

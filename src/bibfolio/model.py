@@ -138,6 +138,9 @@ class Entry:
     # What makes two entries the same paper: ("DOI", doi), ("arXiv id", id without version)
     # and ("title", its words, folded), each when known; the duplicate check compares them.
     identities: tuple[tuple[str, str], ...] = ()
+    # When the .bib says the entry last changed (``dates.entry_updated``: its timestamp,
+    # urldate or date), as RFC 3339, for feeds; "" when it says nothing readable.
+    updated: str = ""
     path: Path | None = None
     line: int | None = None
     # A hash of everything the entry was made from (its fields as read, and the owner); two
@@ -202,6 +205,9 @@ class Page:
     title: str
     themes: tuple[Theme, ...]
     owner: str | None = None
+    # The compact page's last line, a link to a longer list (``more_url`` in bibfolio.toml).
+    more_url: str | None = None
+    more_text: str = ""
     # Every entry on the page, each once, in page order (templates ask for it often; made once).
     entries: tuple[Entry, ...] = field(init=False, repr=False, compare=False)
 
