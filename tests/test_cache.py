@@ -199,6 +199,7 @@ def test_entry_data_round_trip_keeps_every_field() -> None:
         award="Best paper",
         note="N",
         identities=(("DOI", "10.1000/x"), ("title", "t u v")),
+        updated="1843-09-01T00:00:00Z",
         path=Path("refs.bib"),
         line=7,
         digest="d",
