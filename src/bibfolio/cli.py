@@ -449,6 +449,95 @@ def serve(
     serve_until_stopped(bib_files, config_file, options, (host, port), open_browser, use_cache)
 
 
+_REPORT_FORMAT = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text to read, or json for scripts.",
+)
+
+
+@main.command(short_help="Say why an entry is where it is on the page.")
+@bib_files
+@click.option(
+    "-k",
+    "--key",
+    "keys",
+    multiple=True,
+    required=True,
+    metavar="KEY",
+    help="The entry to explain; repeat for several.",
+)
+@_REPORT_FORMAT
+@cache_option
+@input_options
+def explain(
+    bib_files: tuple[Path, ...],
+    keys: tuple[str, ...],
+    config_file: Path | None,
+    output_format: str,
+    use_cache: bool,
+    **options: Any,
+) -> None:
+    """Explain where the entry KEY of BIB_FILES goes on the page, and why.
+
+    Shows its themes, its section and the rule that chose it, the owner as matched, where
+    its label came from, each link and the field it came from, and what `bibfolio check`
+    says about it.
+
+    \b
+    Examples:
+      bibfolio explain refs.bib --key zheng2022alpa
+      bibfolio explain refs.bib -k vllm -k zheng2022alpa --format json
+    """
+    from .cache import Cache
+    from .explain import explain as explain_entries
+    from .explain import report_text, reports_json
+
+    config = _config(bib_files, config_file, options)
+    cache = Cache.for_files(bib_files) if use_cache else None
+    reports = explain_entries(bib_files, config, keys, cache)
+    if cache is not None:
+        cache.save()
+    if output_format == "json":
+        click.echo(reports_json(reports))
+    else:
+        click.echo("\n\n".join(report_text(report) for report in reports))
+
+
+@main.command(short_help="Count papers by year, venue, type and co-author.")
+@bib_files
+@_REPORT_FORMAT
+@cache_option
+@input_options
+def stats(
+    bib_files: tuple[Path, ...],
+    config_file: Path | None,
+    output_format: str,
+    use_cache: bool,
+    **options: Any,
+) -> None:
+    """Count the papers of BIB_FILES: per year, per venue (the label without its year), per
+    entry type, the share you are first author of, and your 15 most frequent co-authors.
+
+    \b
+    Examples:
+      bibfolio stats refs.bib
+      bibfolio stats refs.bib --format json > stats.json
+    """
+    from .cache import Cache
+    from .explain import stats_json, stats_text, summarise
+
+    config = _config(bib_files, config_file, options)
+    cache = Cache.for_files(bib_files) if use_cache else None
+    summary = summarise(bib_files, config, cache)
+    if cache is not None:
+        cache.save()
+    click.echo(stats_json(summary) if output_format == "json" else stats_text(summary))
+
+
 def _diagnostics_json(
     bib_files: Sequence[Path], diagnostics: Sequence[Diagnostic], counts: Counter[Severity]
 ) -> str:

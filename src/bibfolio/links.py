@@ -174,17 +174,23 @@ def find_arxiv_id(fields: Mapping[str, str]) -> str | None:
     """The entry's arXiv id, wherever the exporter put it: ``eprint`` (with an arXiv or no
     prefix), al-folio's ``arxiv``, or text such as Google Scholar's ``journal = {arXiv
     preprint arXiv:1510.08713}``, ADS's ``eid``, an arxiv.org address or the arXiv DOI."""
+    found = find_arxiv_field(fields)
+    return found[0] if found else None
+
+
+def find_arxiv_field(fields: Mapping[str, str]) -> tuple[str, str] | None:
+    """The entry's arXiv id and the field it was found in (see ``find_arxiv_id``)."""
     prefix = fields.get("archiveprefix") or fields.get("eprinttype", "")
     for name in ("eprint", "arxiv", "arxivid"):
         identifier = arxiv_id(fields.get(name, ""), prefix if name == "eprint" else "")
         if identifier:
-            return identifier
-    texts = (fields.get(name, "") for name in ARXIV_TEXT_FIELDS)
-    links = (value for name, value in fields.items() if link_kind(name))  # url_Paper…
-    for text in (*texts, *links):
+            return identifier, name
+    texts = ((name, fields.get(name, "")) for name in ARXIV_TEXT_FIELDS)
+    links = ((name, value) for name, value in fields.items() if link_kind(name))  # url_Paper…
+    for name, text in (*texts, *links):
         match = _ARXIV_IN_TEXT.search(text) if _MAY_NAME_ARXIV.search(text) else None
         if match:
-            return match.group(1)
+            return match.group(1), name
     return None
 
 
@@ -209,28 +215,55 @@ def asset_address(address: str, base: str) -> str:
     return base + address
 
 
+@dataclass(frozen=True, slots=True)
+class LinkSource:
+    """Where one of an entry's links came from: the field and its text, and whether that
+    text was a bare file name put under the asset base (al-folio's ``pdf = {x.pdf}``)."""
+
+    link: Link
+    field: str
+    value: str
+    asset_file: bool = False
+
+
 def entry_links(fields: Mapping[str, str], bases: AssetBases | None = None) -> EntryLinks:
     """Collect the links of an entry from its (decoded) fields, refusing unsafe addresses.
 
     One link per kind: of several fields of one kind, the first in ``LINK_FIELDS`` wins.
     """
-    bases = bases or AssetBases()
-    found: dict[str, str] = {}
+    sources, refused, identifier = _collect_links(fields, bases or AssetBases())
+    return EntryLinks(tuple(source.link for source in sources), refused, identifier)
+
+
+def link_sources(
+    fields: Mapping[str, str], bases: AssetBases | None = None
+) -> tuple[LinkSource, ...]:
+    """The links ``entry_links`` gives, in its order, each with the field it came from: what
+    ``bibfolio explain`` shows."""
+    return _collect_links(fields, bases or AssetBases())[0]
+
+
+def _collect_links(
+    fields: Mapping[str, str], bases: AssetBases
+) -> tuple[tuple[LinkSource, ...], tuple[tuple[str, str], ...], str | None]:
+    """The safe links in button order with their sources, the refused ones, the arXiv id."""
+    found: dict[str, tuple[str, str, str, bool]] = {}  # kind: href, field, its text, asset
     refused: list[tuple[str, str]] = []
 
-    def add(kind: str, address: str | None, raw: str) -> None:
+    def add(kind: str, address: str | None, raw: str, name: str, asset: bool = False) -> None:
         href = safe_href(address) if address else None
         if not href:
             refused.append((kind, raw))
         else:
-            found.setdefault(kind, href)
+            found.setdefault(kind, (href, name, fields[name], asset))
 
     by_kind: dict[str, list[str]] = {}
     for name, value in fields.items():
         kind = link_kind(name)
         if kind and value.strip():
             by_kind.setdefault(kind, []).append(name)
-    identifier = find_arxiv_id(fields)
+    arxiv = find_arxiv_field(fields)
+    identifier = arxiv[0] if arxiv else None
     for kind, names in by_kind.items():
         name = min(names, key=lambda name: _FIELD_RANK.get(name, len(_FIELD_RANK)))
         address = fields[name].strip()
@@ -239,26 +272,32 @@ def entry_links(fields: Mapping[str, str], bases: AssetBases | None = None) -> E
         if identifier and kind not in KIND_ORDER and identifier in address:
             continue  # "preprintlink = {arxiv.org/abs/…}" is the arXiv button
         if kind in FILE_KINDS:
-            add(kind, asset_address(address, bases.files), address)
+            in_assets = asset_address(address, bases.files)
+            add(kind, in_assets, address, name, in_assets != address)
         else:  # "www.springer.com/…", "osf.io/…": addresses without their scheme
-            add(kind, "http://" + address if _BARE_HOST.match(address) else address, address)
-    if identifier:
-        found["arxiv"] = f"https://arxiv.org/abs/{identifier}"
+            add(kind, "http://" + address if _BARE_HOST.match(address) else address, address, name)
+    if arxiv:
+        found["arxiv"] = (f"https://arxiv.org/abs/{arxiv[0]}", arxiv[1], fields[arxiv[1]], False)
     if fields.get("doi"):
-        add("doi", doi_url(fields["doi"]), fields["doi"])
+        add("doi", doi_url(fields["doi"]), fields["doi"], "doi")
     for kind, id_fields, address in _IDENTIFIERS:
-        value = next((fields[name] for name in id_fields if fields.get(name)), "")
-        number = _DIGITS.search(value)
+        name = next((name for name in id_fields if fields.get(name)), "")
+        number = _DIGITS.search(fields[name]) if name else None
         if number:
-            found.setdefault(kind, address.format(id=number.group()))
-    zbmath = next((fields[name] for name in _ZBMATH_FIELDS if fields.get(name)), "")
-    zbmath_id = _ZBMATH_ID.search(zbmath)
+            found.setdefault(kind, (address.format(id=number.group()), name, fields[name], False))
+    name = next((name for name in _ZBMATH_FIELDS if fields.get(name)), "")
+    zbmath_id = _ZBMATH_ID.search(fields[name]) if name else None
     if zbmath_id:
-        found.setdefault("zbmath", f"https://zbmath.org/?q=an:{zbmath_id.group()}")
+        href = f"https://zbmath.org/?q=an:{zbmath_id.group()}"
+        found.setdefault("zbmath", (href, name, fields[name], False))
     rank = {kind: index for index, kind in enumerate(KIND_ORDER)}
     before_arxiv = rank["arxiv"] - 0.5  # kinds of no table: after the files, before arXiv
     ordered = sorted(found.items(), key=lambda item: rank.get(item[0], before_arxiv))
-    return EntryLinks(tuple(Link(kind, href) for kind, href in ordered), tuple(refused), identifier)
+    sources = tuple(
+        LinkSource(Link(kind, href), name, text, asset)
+        for kind, (href, name, text, asset) in ordered
+    )
+    return sources, tuple(refused), identifier
 
 
 def preview_address(fields: Mapping[str, str], bases: AssetBases | None = None) -> str | None:

@@ -18,7 +18,7 @@ import codecs
 import hashlib
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -677,11 +677,7 @@ def build_entry(
             )
         return latex
 
-    shown = {
-        name: address_text(value) if is_address_field(name) else to_unicode(expanded(name, value))
-        for name, value in _with_own_names(record.fields, settings.field_names).items()
-        if name in SHOWN_FIELDS or is_address_field(name)
-    }
+    shown = shown_fields(record, settings, expanded)
     kind = Kind.PROJECT if record.entry_type in PROJECT_TYPES else Kind.PAPER
     title_spans = to_spans(expanded("title")) or (Span(key),)
     title = "".join(span.text for span in title_spans)
@@ -740,6 +736,26 @@ def build_entry(
         digest=digest,
     )
     return entry, problems
+
+
+def shown_fields(
+    record: Record,
+    settings: ReadSettings = DEFAULT_READ_SETTINGS,
+    expand: Callable[[str, str], str] | None = None,
+) -> dict[str, str]:
+    """The decoded fields an entry is made from (addresses as written, the rest LaTeX
+    decoded after ``expand``, by default the commands of ``settings`` expanded), by the names
+    bibfolio reads ([fields] applied)."""
+
+    def expanded(name: str, value: str) -> str:
+        return settings.commands.expand(value)[0]
+
+    expand = expand or expanded
+    return {
+        name: address_text(value) if is_address_field(name) else to_unicode(expand(name, value))
+        for name, value in _with_own_names(record.fields, settings.field_names).items()
+        if name in SHOWN_FIELDS or is_address_field(name)
+    }
 
 
 def _advisors(fields: Mapping[str, str]) -> str:
