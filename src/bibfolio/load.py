@@ -732,6 +732,9 @@ def build_entry(
         note=" ".join(
             dict.fromkeys(shown[name] for name in ("note", "additional_info") if shown.get(name))
         ),
+        volume=shown.get("volume", ""),
+        number=shown.get("number", ""),
+        pages=shown.get("pages", ""),
         identities=paper_identities(record.fields, title, links.arxiv_id),
         path=record.path,
         line=record.line,
