@@ -152,7 +152,8 @@ def test_problems_are_all_reported() -> None:
 
 def test_hostile_text_stays_text() -> None:
     html = run("build", "hostile.bib", *ADA, "-s", "full", "-f", "html", "-o", "-").stdout
-    assert html.count("<script") == 1  # the page's own filter script; none from the data
+    # The page's own filter script and its JSON-LD; none from the data.
+    assert html.count("<script") == 2
     assert "<img" not in html and "<b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     text = md("hostile.bib")

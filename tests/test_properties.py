@@ -322,8 +322,8 @@ def test_hostile_text_adds_no_html_elements_or_attributes(
         assert tag in TEMPLATE_ELEMENTS, (tag, document)
         assert set(attributes) <= TEMPLATE_ATTRIBUTES, (tag, attributes)
         assert not any(name.lower().startswith("on") for name in attributes)
-    # The full style's own filter script is the only one; none comes from the data.
-    assert document.lower().count("<script") == (1 if style == "full" else 0)
+    # The page's JSON-LD and the full style's own filter script; none comes from the data.
+    assert document.lower().count("<script") == (2 if style == "full" else 1)
 
 
 @RENDER

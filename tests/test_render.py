@@ -62,8 +62,8 @@ def hostile_bib(write_bib: Callable[..., Path]) -> Path:
 @pytest.mark.parametrize("style", ["compact", "full"])
 def test_hostile_text_is_escaped_in_html(hostile_bib: Path, style: str) -> None:
     text = render([hostile_bib], style=style, formats=("html",))["html"]
-    # The full style's own filter script is the only <script>; none comes from the data.
-    assert text.count("<script") == (1 if style == "full" else 0)
+    # The page's JSON-LD and the full style's own filter script; none comes from the data.
+    assert text.count("<script") == (2 if style == "full" else 1)
     assert "<img" not in text and "<b>" not in text
     assert "<em>Theme" not in text and "<i>Co" not in text
     assert html.escape("<em>Theme</em>", quote=False) in text

@@ -185,11 +185,26 @@ def per_paper_files(page: Page, config: Config) -> dict[Path, str]:
     """One file per paper for ``config.site``, under ``config.per_paper`` (empty if unset)."""
     if config.per_paper is None:
         return {}
-    from .sites import academicpages_publications, hugo_publications
+    from .render import Renderer
+    from .sites import academicpages_publications, html_paper_pages, hugo_publications
 
-    site_exports = {"academicpages": academicpages_publications, "hugo": hugo_publications}
     directory = Path(config.per_paper)
+    if config.site == "html":
+        renderer = Renderer(config.templates, jobs=jobs(config))
+        pages = html_paper_pages(page, renderer, config.site_url, _site_path(directory, config))
+        return {directory / name: text for name, text in pages.items()}
+    site_exports = {"academicpages": academicpages_publications, "hugo": hugo_publications}
     return {directory / name: text for name, text in site_exports[config.site](page).items()}
+
+
+def _site_path(directory: Path, config: Config) -> str:
+    """Where paper pages are in the site, as a URL path ("papers/"): ``directory`` relative
+    to the output directory (the site's root), else the directory's own name."""
+    try:
+        relative = directory.resolve().relative_to(Path(config.output).resolve())
+    except ValueError:
+        relative = Path(directory.name)
+    return "".join(f"{part}/" for part in relative.parts)
 
 
 def output_files(documents: Mapping[str, Content], output_dir: Path) -> dict[Path, Content]:

@@ -23,6 +23,6 @@ OUTPUT_NAMES: dict[str, str] = {
 }
 STDOUT = "-"
 GROUPINGS: tuple[str, ...] = ("theme", "year", "type")
-SITES: tuple[str, ...] = ("academicpages", "hugo")
+SITES: tuple[str, ...] = ("academicpages", "hugo", "html")
 # What to do with theses the owner supervised: their own section, or leave them out.
 SUPERVISED: tuple[str, ...] = ("section", "omit")

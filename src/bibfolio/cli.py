@@ -151,13 +151,14 @@ def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[s
 @click.option(
     "--per-paper",
     metavar="DIR",
-    help="Also write one Markdown file per paper into DIR, for --site's collection.",
+    help="Also write one file per paper into DIR, for --site's collection or as pages.",
 )
 @click.option(
     "--site",
     type=click.Choice(SITES),
-    help="Layout of --per-paper files: academicpages' _publications/ or Hugo page bundles "
-    "(content/publication/).  [default: academicpages]",
+    help="Layout of --per-paper files: academicpages' _publications/, Hugo page bundles "
+    "(content/publication/) or html pages (<key>/index.html) with citation tags and JSON-LD "
+    "for Google Scholar.  [default: academicpages]",
 )
 @click.option(
     "-j",

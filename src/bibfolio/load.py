@@ -729,6 +729,9 @@ def build_entry(
         note=" ".join(
             dict.fromkeys(shown[name] for name in ("note", "additional_info") if shown.get(name))
         ),
+        volume=shown.get("volume", ""),
+        number=shown.get("number", ""),
+        pages=shown.get("pages", ""),
         identities=paper_identities(record.fields, title, links.arxiv_id),
         updated=entry_updated(record.fields),
         path=record.path,

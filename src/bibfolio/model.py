@@ -135,6 +135,11 @@ class Entry:
     award: str = ""
     # A remark to show with the citation (``note``, al-folio's ``additional_info``).
     note: str = ""
+    # Where in its venue the paper is: ``volume``, ``number`` (its issue) and ``pages``
+    # ("123–130"), for the citation tags and structured data of paper pages.
+    volume: str = ""
+    number: str = ""
+    pages: str = ""
     # What makes two entries the same paper: ("DOI", doi), ("arXiv id", id without version)
     # and ("title", its words, folded), each when known; the duplicate check compares them.
     identities: tuple[tuple[str, str], ...] = ()

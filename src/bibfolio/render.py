@@ -22,6 +22,7 @@ from .config import bundled_templates_dir, template_search_path
 from .errors import TemplateError
 from .latex import SCRIPT_MARKS, SCRIPTS, UNSCRIPTED
 from .links import safe_href
+from .meta import citation_tags, json_ld_script, page_json_ld, paper_json_ld
 from .model import Entry, Page, Span
 from .parallel import MIN_PARALLEL_ITEMS, split_work
 
@@ -261,6 +262,7 @@ class Renderer:
         }
         self.environments["html"].filters.update(url=html_url, rich=html_rich)
         self.environments["md"].filters.update(url=md_url, rich=md_rich)
+        self.environments["html"].globals["page_json_ld"] = _page_json_ld
         for environment in self.environments.values():
             environment.filters["search_text"] = search_text
         self.fragments: MutableMapping[str, str] = {} if fragments is None else fragments
@@ -284,6 +286,22 @@ class Renderer:
             head, found, tail = page_text.partition(_BODY_MARK)
             body = itertools.chain([head], body, [tail]) if found else iter([page_text])
         return _one_final_newline(body)
+
+    def paper_page(
+        self, page: Page, entry: Entry, url: str | None, site_url: str | None = None
+    ) -> str:
+        """A paper's own HTML page (``paper.html``): its full-style entry, with the citation
+        tags and JSON-LD search engines read; ``url`` is the page's address, when known."""
+        context = {
+            "page": page,
+            "entry": entry,
+            "url": url,
+            "citation_tags": citation_tags(entry, site_url),
+            "json_ld": json_ld_script(paper_json_ld(entry, url)),
+            "note_id": f"bf-equal-note-{entry.key}",
+            **_entry_functions(self._entry_texts("html", "full")),
+        }
+        return "".join(_one_final_newline(self._generate("paper.html", "html", **context)))
 
     def _entry_texts(self, fmt: str, style: str) -> EntryTexts:
         """Entries through ``<style>-entry.<fmt>`` with what the page template passed in,
@@ -424,6 +442,11 @@ class _Loader(jinja2.FileSystemLoader):
                 message = f"template is not valid UTF-8 ({bad.reason}): save it as UTF-8"
                 raise TemplateError(message, path, line) from None
             raise
+
+
+def _page_json_ld(page: Page) -> Markup:
+    """What ``page.html`` puts in its head: the page's papers as schema.org JSON-LD."""
+    return json_ld_script(page_json_ld(page))
 
 
 def _fragment_key(prefix: str, entry: Entry) -> str:

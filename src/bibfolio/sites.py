@@ -1,4 +1,4 @@
-"""Per-paper files and front matter for Jekyll academicpages and Hugo."""
+"""Per-paper files: academicpages and Hugo front matter, standalone HTML paper pages."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .export import bare_doi, csl_type
+from .meta import page_url
 from .model import Entry, Kind, Page
-from .render import escape_md, md_url
+from .render import Renderer, escape_md, md_url
 
 # --- YAML front matter ------------------------------------------------------------------------
 
@@ -309,6 +310,27 @@ def _academicpages_file(entry: Entry, slug: str, date: datetime.date) -> str:
 
 def _markdown_text(text: str) -> str:
     return str(escape_md(text))
+
+
+# --- Standalone HTML pages --------------------------------------------------------------------
+
+
+def html_paper_pages(
+    page: Page, renderer: Renderer, site_url: str | None = None, under: str = ""
+) -> dict[str, str]:
+    """A standalone HTML page per paper, for search engines to index one paper at a time.
+
+    Keys are ``<slug>/index.html``, sorted; each page's address is ``site_url`` + ``under``
+    + ``<slug>/`` when ``site_url`` is known (``under``: where the pages are in the site).
+    """
+    slugs = entry_slugs(_papers(page))
+    files = {
+        f"{slugs[entry.key]}/index.html": renderer.paper_page(
+            page, entry, page_url(site_url, f"{under}{slugs[entry.key]}/"), site_url
+        )
+        for entry in _papers(page)
+    }
+    return dict(sorted(files.items()))
 
 
 # --- Hugo (Wowchemy / Hugo Blox "publication" pages) ------------------------------------------
