@@ -13,9 +13,11 @@ from typing import Any
 import extruct
 import html5lib
 import pytest
+from click.testing import CliRunner
 from pyld import jsonld
 
 from bibfolio.build import build_page, per_paper_files, render_documents
+from bibfolio.cli import main
 from bibfolio.config import Config
 from bibfolio.meta import citation_date, json_ld_script, page_range
 from bibfolio.model import Entry, Kind, Page
@@ -185,3 +187,41 @@ def test_citation_date() -> None:
     assert citation_date(entry) == ""
     assert citation_date(dataclasses.replace(entry, year=843, month=9)) == "0843/09"
     assert citation_date(dataclasses.replace(entry, year=2020)) == "2020"
+
+
+def title_links(html: str) -> list[str]:
+    return re.findall(r'class="bf-title"><a href="([^"]*)"', html)
+
+
+@pytest.mark.parametrize(
+    ("site_url", "base"),
+    [
+        pytest.param(None, "papers/", id="relative"),
+        pytest.param("https://example.org/", "https://example.org/papers/", id="absolute"),
+    ],
+)
+def test_the_grouped_page_links_each_title_to_its_paper_page(
+    tmp_path: Path, cache_home: Path, site_url: str | None, base: str
+) -> None:
+    out = tmp_path / "site"
+    command = ["build", str(ROOT / "refs.bib"), "-s", "full", "-f", "html", "-o", str(out)]
+    command += ["--per-paper", str(out / "papers"), "--site", "html"]
+    command += ["--site-url", site_url] if site_url else []
+    # First without paper pages, with the cache: their links must not be reused after.
+    plain = CliRunner().invoke(main, command[:8])
+    assert plain.exit_code == 0, plain.output
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 0, result.output
+    links = title_links((out / "publications.html").read_text(encoding="utf-8"))
+    assert links and all(link.startswith(base) for link in links)
+    for link in links:
+        page = out / "papers" / link[len(base) :] / "index.html"
+        assert page.is_file(), link
+        # A paper page's title links out, to the paper itself, not to itself.
+        assert not title_links(page.read_text(encoding="utf-8"))[0].startswith(base)
+    again = CliRunner().invoke(main, command[:8])  # paper pages no more: links as before
+    assert again.exit_code == 0, again.output
+    assert not any(
+        link.startswith(base)
+        for link in title_links((out / "publications.html").read_text(encoding="utf-8"))
+    )

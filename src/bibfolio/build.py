@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .cache import Cache
 from .check import check
-from .choices import OUTPUT_NAMES
+from .choices import OUTPUT_NAMES, STDOUT
 from .config import Config
 from .errors import BibfolioError, Diagnostic, Severity
 from .group import group_page
 from .links import AssetBases
 from .load import Bibliography, ReadSettings, load
+from .meta import page_url
 from .model import Entry, Page, Person
 from .names import InferredOwner, infer_owner, mark_owner, parse_person
 from .output import Content, whole_text, write_all
@@ -152,7 +154,7 @@ def stream_documents(page: Page, config: Config, cache: Cache | None = None) -> 
     from .export import page_to_csl_json, page_to_json
     from .feed import page_to_atom
     from .render import Renderer
-    from .sites import academicpages_page_front_matter
+    from .sites import academicpages_page_front_matter, linked_to_paper_pages
 
     data_exports = {"json": page_to_json, "csl-json": page_to_csl_json}
     renderer = (
@@ -160,6 +162,8 @@ def stream_documents(page: Page, config: Config, cache: Cache | None = None) -> 
         if cache is None
         else Renderer(config.templates, cache.fragments, cache.templates_directory, jobs(config))
     )
+    if config.per_paper is not None and config.site == "html":
+        page = linked_to_paper_pages(page, _paper_pages_base(config))
     documents: dict[str, Content] = {}
     for fmt in config.formats:
         if fmt == "atom":
@@ -195,6 +199,17 @@ def per_paper_files(page: Page, config: Config) -> dict[Path, str]:
         return {directory / name: text for name, text in pages.items()}
     site_exports = {"academicpages": academicpages_publications, "hugo": hugo_publications}
     return {directory / name: text for name, text in site_exports[config.site](page).items()}
+
+
+def _paper_pages_base(config: Config) -> str:
+    """Where the grouped page finds the paper pages: their address under ``site_url`` when
+    it is known, else their folder relative to the grouped page's."""
+    directory = Path(str(config.per_paper))
+    if config.site_url:
+        return str(page_url(config.site_url, _site_path(directory, config)))
+    here = Path.cwd() if config.output == STDOUT else Path(config.output)
+    relative = Path(os.path.relpath(directory.resolve(), here.resolve())).as_posix()
+    return f"{relative}/"
 
 
 def _site_path(directory: Path, config: Config) -> str:

@@ -7,6 +7,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from .export import bare_doi, csl_type
@@ -331,6 +332,32 @@ def html_paper_pages(
         for entry in _papers(page)
     }
     return dict(sorted(files.items()))
+
+
+def linked_to_paper_pages(page: Page, base: str) -> Page:
+    """The page with each paper's title and label linking to its own paper page, at
+    ``base`` + ``<slug>/`` (``html_paper_pages``'s names): the grouped page leads readers,
+    and search engines, to the page that describes one paper. The entries' digests change
+    with the address, so what was rendered with the old link is not reused."""
+    slugs = entry_slugs(_papers(page))
+
+    def linked(entry: Entry) -> Entry:
+        if entry.kind is not Kind.PAPER:
+            return entry
+        href = f"{base}{slugs[entry.key]}/"
+        return replace(entry, url=href, digest=f"{entry.digest}>{href}" if entry.digest else "")
+
+    themes = tuple(
+        replace(
+            theme,
+            sections=tuple(
+                replace(group, entries=tuple(map(linked, group.entries)))
+                for group in theme.sections
+            ),
+        )
+        for theme in page.themes
+    )
+    return replace(page, themes=themes)
 
 
 # --- Hugo (Wowchemy / Hugo Blox "publication" pages) ------------------------------------------
