@@ -348,7 +348,25 @@ def test_academicpages_files_golden() -> None:
         'paperurl: "https://example.org/notes.pdf"\n'
         'citation: "Ada Lovelace, Charles Babbage. \\"Notes on the Analytical Engine.\\"'
         ' Proceedings of the International Conference on Analytical Engines (ICAE 43), 1843."\n'
-        "---\n"
+        "scholar:\n"
+        + "".join(
+            f'  - name: "{name}"\n    content: "{content}"\n'
+            for name, content in (
+                ("citation_title", "Notes on the Analytical Engine"),
+                ("citation_author", "Ada Lovelace"),
+                ("citation_author", "Charles Babbage"),
+                ("citation_publication_date", "1843/09"),
+                (
+                    "citation_conference_title",
+                    "Proceedings of the International Conference on Analytical Engines (ICAE 43)",
+                ),
+                ("citation_firstpage", "1"),
+                ("citation_lastpage", "70"),
+                ("citation_doi", "10.1000/notes.1843"),
+                ("citation_pdf_url", "https://example.org/notes.pdf"),
+            )
+        )
+        + "---\n"
         "\n"
         "[PDF](https://example.org/notes.pdf) · [DOI](https://doi.org/10.1000/notes.1843)\n"
     )
@@ -366,6 +384,7 @@ def test_academicpages_front_matter_parses_to_the_theme_fields() -> None:
     assert data["date"] == datetime.date(1843, 9, 1)
     assert set(data) == {
         "title", "collection", "category", "permalink", "date", "venue", "paperurl", "citation",
+        "scholar",
     }  # fmt: skip
 
 
@@ -468,7 +487,19 @@ def test_hugo_bundles_golden() -> None:
         "featured: false\n"
         'abstract: ""\n'
         'url_code: "https://example.org/star-code"\n'
-        "---\n"
+        "scholar:\n"
+        + "".join(
+            f'  - name: "{name}"\n    content: "{content}"\n'
+            for name, content in (
+                ("citation_title", "Co-first Authorship Marked with a Star"),
+                ("citation_author", "Mary Somerville"),
+                ("citation_author", "Ada Lovelace"),
+                ("citation_author", "Augustus De Morgan"),
+                ("citation_publication_date", "1840"),
+                ("citation_conference_title", "Proceedings of the Royal Society (RS 40)"),
+            )
+        )
+        + "---\n"
     )
     notes = files["lovelace1843notes/index.md"]
     assert (
@@ -509,3 +540,23 @@ def test_per_paper_output_is_deterministic(site: str, write_bib: Callable[..., P
     reordered = write_bib("\n@".join([blocks[0], *macros, *reversed(entries)]), "reversed.bib")
     build = academicpages_publications if site == "academicpages" else hugo_publications
     assert build(small_page()) == build(small_page()) == build(page_from(reordered))
+
+
+def test_scholar_tags_ride_along_escaped_for_where_they_land(
+    write_bib: Callable[..., Path],
+) -> None:
+    bib = write_bib(
+        '@article{evil, title = {<script>x</script> & "q"}, author = {Lovelace, Ada},'
+        " journal = {J}, year = 2020}\n"
+    )
+    page = page_from(bib)
+    jekyll = load_yaml(academicpages_publications(page)["2020-01-01-evil.md"].split("---\n")[1])
+    hugo = load_yaml(hugo_publications(page)["evil/index.md"].split("---\n")[1])
+    # academicpages' head/custom.html writes them as they are: escaped here, as venue is.
+    assert jekyll["scholar"][0] == {
+        "name": "citation_title",
+        "content": "&lt;script&gt;x&lt;/script&gt; &amp; &quot;q&quot;",
+    }
+    # Hugo's templates escape what they write: the text itself.
+    assert hugo["scholar"][0] == {"name": "citation_title", "content": '<script>x</script> & "q"'}
+    assert {"name": "citation_author", "content": "Ada Lovelace"} in hugo["scholar"]

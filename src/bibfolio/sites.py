@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from .export import bare_doi, csl_type
-from .meta import page_url
+from .meta import citation_tags, page_url
 from .model import Entry, Kind, Page
 from .render import Renderer, escape_md, md_url
 
@@ -305,6 +305,11 @@ def _academicpages_file(entry: Entry, slug: str, date: datetime.date) -> str:
     if slides:
         fields["slidesurl"] = html.escape(slides)
     fields["citation"] = html.escape(plain_citation(entry), quote=False)
+    # Google Scholar's tags, escaped like the fields above: the theme's head/custom.html
+    # writes them as they are (see examples/README.md).
+    fields["scholar"] = [
+        {"name": name, "content": html.escape(content)} for name, content in citation_tags(entry)
+    ]
     body = " · ".join(_md_link(link.label, link.href) for link in entry.links)
     return front_matter(fields) + (f"\n{body}\n" if body else "")
 
@@ -420,6 +425,11 @@ def _hugo_file(entry: Entry, owner_alias: str | None) -> str:
     custom = _custom_links(entry, HUGO_CUSTOM_LINKS)
     if custom:
         fields["links"] = custom
+    # Google Scholar's tags, as text: Hugo's templates escape them (a head-end hook partial
+    # writes them, see examples/README.md).
+    fields["scholar"] = [
+        {"name": name, "content": content} for name, content in citation_tags(entry)
+    ]
     return front_matter(fields)
 
 
