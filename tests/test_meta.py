@@ -225,3 +225,23 @@ def test_the_grouped_page_links_each_title_to_its_paper_page(
         link.startswith(base)
         for link in title_links((out / "publications.html").read_text(encoding="utf-8"))
     )
+
+
+def test_a_whole_bibliography_lists_its_first_papers_only(tmp_path: Path) -> None:
+    """A page of 1,200 papers lists the first 1,000 in its JSON-LD, in page order."""
+    from bibfolio.meta import MAX_LISTED_PAPERS, page_json_ld
+
+    bib = tmp_path / "many.bib"
+    bib.write_text(
+        "".join(
+            f"@article{{p{i:04d}, title = {{Paper {i}}}, author = {{Lovelace, Ada}},"
+            f" journal = {{J}}, year = {1900 + i % 100}}}\n"
+            for i in range(1200)
+        ),
+        encoding="utf-8",
+    )
+    page = build_page([bib], Config(owner=("Ada Lovelace",))).page
+    listed = page_json_ld(page)
+    papers = [entry.title for entry in page.entries]
+    assert listed["numberOfItems"] == MAX_LISTED_PAPERS == len(listed["itemListElement"])
+    assert [item["item"]["name"] for item in listed["itemListElement"]] == papers[:1000]

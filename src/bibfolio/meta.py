@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -146,10 +147,17 @@ def paper_json_ld(entry: Entry, url: str | None) -> dict[str, Any]:
     return article
 
 
+# The grouped page lists this many papers at most in its JSON-LD: a personal page has fewer,
+# and a whole bibliography's list (10,000 papers) would double its page and its build time;
+# its paper pages carry each paper's data in full.
+MAX_LISTED_PAPERS = 1000
+
+
 def page_json_ld(page: Page) -> dict[str, Any]:
-    """The grouped page's JSON-LD document: an ``ItemList`` of its papers, in page order,
-    each with its title's link as ``url`` when that is absolute."""
-    papers = [entry for entry in page.entries if entry.kind is Kind.PAPER]
+    """The grouped page's JSON-LD document: an ``ItemList`` of its papers, in page order (the
+    first ``MAX_LISTED_PAPERS``), each with its title's link as ``url`` when that is
+    absolute."""
+    papers = [entry for entry in page.entries if entry.kind is Kind.PAPER][:MAX_LISTED_PAPERS]
     return {
         "@context": SCHEMA_CONTEXT,
         "@type": "ItemList",
@@ -159,11 +167,18 @@ def page_json_ld(page: Page) -> dict[str, Any]:
             {
                 "@type": "ListItem",
                 "position": position,
-                "item": scholarly_article(entry, absolute_url(entry.url, None)),
+                "item": _listed_article(entry),
             }
             for position, entry in enumerate(papers, 1)
         ],
     }
+
+
+@lru_cache(maxsize=MAX_LISTED_PAPERS)
+def _listed_article(entry: Entry) -> dict[str, Any]:
+    """An entry of the grouped page's list, made once per entry: ``serve`` lists the same
+    entries after every edit. (Read only: ``json.dumps`` never changes it.)"""
+    return scholarly_article(entry, absolute_url(entry.url, None))
 
 
 def json_ld_script(document: dict[str, Any]) -> Markup:
