@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,6 +12,7 @@ import click
 from .choices import FORMATS, GROUPINGS, SITES, STDOUT, SUPERVISED
 from .options import (
     CONTEXT_SETTINGS,
+    Command,
     bib_files,
     cache_option,
     input_options,
@@ -274,16 +275,21 @@ def _build_documents(
     return documents, papers, messages, len(result.page.entries), groups
 
 
+def _report_format(help_text: str) -> Callable[[Command], Command]:
+    """``--format text|json``, for the commands that print a report."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help=help_text,
+    )
+
+
 @main.command(short_help="Check .bib files for problems.")
 @bib_files
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: one `file:line: severity: message [code]` line per problem; json: for CI.",
-)
+@_report_format("text: one `file:line: severity: message [code]` line per problem; json: for CI.")
 @cache_option
 @input_options
 def check(
@@ -450,14 +456,7 @@ def serve(
     serve_until_stopped(bib_files, config_file, options, (host, port), open_browser, use_cache)
 
 
-_REPORT_FORMAT = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text to read, or json for scripts.",
-)
+_REPORT_FORMAT = _report_format("text to read, or json for scripts.")
 
 
 @main.command(short_help="Say why an entry is where it is on the page.")

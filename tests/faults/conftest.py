@@ -10,15 +10,20 @@ import pytest
 SMALL_BIB = Path(__file__).parents[1] / "data" / "small.bib"
 
 
+def replicated_small_bib(directory: Path, copies: int) -> Path:
+    """``small.bib`` ``copies`` times over in ``directory`` (keys made unique): seconds of
+    work, in parts large enough for ``-j`` to fork workers."""
+    text = SMALL_BIB.read_text(encoding="utf-8")
+    parts = (
+        re.sub(r"(@\w+\{)(\w+)", lambda m, i=i: f"{m.group(1)}{m.group(2)}x{i}", text)
+        for i in range(copies)
+    )
+    path = directory / "replicated.bib"
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def big_bib(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``small.bib`` 2,000 times over (16,000 entries, keys made unique): seconds of work, in
-    parts large enough for ``-j`` to fork workers."""
-    text = SMALL_BIB.read_text(encoding="utf-8")
-    copies = (
-        re.sub(r"(@\w+\{)(\w+)", lambda m, i=i: f"{m.group(1)}{m.group(2)}x{i}", text)
-        for i in range(2000)
-    )
-    path = tmp_path_factory.mktemp("big") / "big.bib"
-    path.write_text("\n".join(copies), encoding="utf-8")
-    return path
+    """16,000 entries."""
+    return replicated_small_bib(tmp_path_factory.mktemp("big"), 2000)

@@ -6,7 +6,6 @@ a ``--no-cache`` build writes, byte for byte, and no temporary file is left besi
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import time
@@ -15,23 +14,16 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import replicated_small_bib
 from .test_workers import children
 
-SMALL_BIB = Path(__file__).parents[1] / "data" / "small.bib"
 WAIT = 30.0  # seconds for a moment to come; the whole build takes about one
 
 
 @pytest.fixture(scope="module")
 def medium_bib(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``small.bib`` 500 times over (4,000 entries): enough for ``-j 2`` to fork workers."""
-    text = SMALL_BIB.read_text(encoding="utf-8")
-    copies = (
-        re.sub(r"(@\w+\{)(\w+)", lambda m, i=i: f"{m.group(1)}{m.group(2)}x{i}", text)
-        for i in range(500)
-    )
-    path = tmp_path_factory.mktemp("medium") / "medium.bib"
-    path.write_text("\n".join(copies), encoding="utf-8")
-    return path
+    """4,000 entries: enough for ``-j 2`` to fork workers."""
+    return replicated_small_bib(tmp_path_factory.mktemp("medium"), 500)
 
 
 def build(bib: Path, out: Path, *extra: str) -> list[str]:
