@@ -1,4 +1,4 @@
-"""The build cache and the chunked reading it rests on: reuse must never change a byte."""
+"""The build cache: reuse must never change a byte."""
 
 from __future__ import annotations
 
@@ -29,8 +29,6 @@ from bibfolio.cache import (
 )
 from bibfolio.cli import main
 from bibfolio.config import Config
-from bibfolio.load import parse_chunks, split_chunks
-from bibfolio.macros import evaluate
 from bibfolio.model import Entry, Kind, Link, Person, Span
 from bibfolio.names import split_names
 from bibfolio.render import Renderer
@@ -40,118 +38,6 @@ SAMPLES = [DATA / "small.bib", *sorted((DATA / "tricky").glob("*.bib"))]
 SAMPLES += sorted((DATA / "broken").glob("*.bib"))
 SAMPLES = [path for path in SAMPLES if path.name != "latin1.bib"]
 OWNER = ("--owner", "Ada Lovelace")
-
-
-def whole_items(text: str) -> list[tuple[Any, ...]]:
-    """The items of a text's chunks parsed in one run (as a build parses the chunks it has
-    not cached), lines moved back to the whole text."""
-    chunks = split_chunks(text)
-    parsed = parse_chunks([chunk for _, chunk in chunks])
-    return [
-        _shift(item, first_line)
-        for (first_line, _), items in zip(chunks, parsed, strict=True)
-        for item in items
-    ]
-
-
-def chunked_items(text: str) -> list[tuple[object, ...]]:
-    """The items of each chunk parsed on its own, lines moved back to the whole text."""
-    items = []
-    for first_line, chunk in split_chunks(text):
-        for item in parse_chunks([chunk])[0]:
-            items.append(_shift(item, first_line))
-    return items
-
-
-def _shift(item: tuple[object, ...], lines: int) -> tuple[object, ...]:
-    def moved(line: object) -> object:
-        return None if line is None else line + lines  # type: ignore[operator]
-
-    if item[0] == "entry":
-        kind, entry_type, key, fields, line, repeated = item
-        if not isinstance(fields, dict):  # flat: name, text, value, line of each field
-            fields = tuple(
-                moved(part) if index % 4 == 3 else part
-                for index, part in enumerate(fields)  # type: ignore[call-overload]
-            )
-        return (kind, entry_type, key, fields, moved(line), repeated)
-    return (*item[:-1], moved(item[-1]))
-
-
-def test_each_chunk_parses_as_it_does_inside_the_whole_file() -> None:
-    for path in SAMPLES:
-        text = path.read_text(encoding="utf-8-sig")
-        assert chunked_items(text) == whole_items(text), path.name
-
-
-PIECES = st.sampled_from(
-    [
-        "@article{a, title = {T}}\n",
-        "@article{b,\n  title = {Open\n",
-        "@string{v = {Venue}}\n",
-        '@misc{c, note = "q}\n',
-        "@comment{x}\n",
-        "  @book{d, title={{B}}}\n",
-        "% @article{e, title={x}}\n",
-        "text @inproceedings{f, title = {x} # v}\n",
-        "@preamble{ {p} }\n",
-        "}\n",
-        "{\n",
-        "title = {x},\n",
-        "@@article{g,}\n",
-        "@misc{h, note = {x \\\\\n y}}\n",
-        "@misc{i,\n  note = {x \\\\\n y} # v,\n  year = w}\n",
-        '@misc{j, note = "{a "b" c, d}" # "e{"}f", year = 1}\n',
-        "@misc{k,\n  % c, d\n  title = {x%y}, % z\n}\n",
-        "\n",
-    ]
-)
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(PIECES, max_size=10))
-def test_chunked_parsing_agrees_with_whole_file_parsing(pieces: list[str]) -> None:
-    text = "".join(pieces)
-    assert chunked_items(text) == whole_items(text)
-
-
-def _braced_text(draw: st.DrawFn, depth: int = 0) -> str:
-    """Text with balanced braces, where double quotes appear only inside braces."""
-    plain = st.sampled_from(["a", " ", ",", "=", "#", "\n", "\\x", "{}"])
-    parts = draw(st.lists(plain, max_size=6))
-    if depth < 3 and draw(st.booleans()):
-        inner = draw(st.lists(st.sampled_from(['"', "b", ",", " ", "}{"]), max_size=6))
-        parts.append("{" + "".join(inner) + _braced_text(draw, depth + 1) + "}")
-    return "".join(draw(st.permutations(parts)))
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.data())
-def test_a_quoted_value_reads_as_the_same_value_in_braces(data: st.DataObject) -> None:
-    """BibTeX reads ``"text"`` and ``{text}`` alike when the braces in ``text`` balance;
-    bibtexparser needs help when a ``"`` is inside them (see ``load._readable``)."""
-    text = data.draw(st.composite(_braced_text)())
-    before, after = "@misc{k, title = {T}, note = ", ", year = 2000}\n@misc{next, title = {N}}\n"
-    quoted = evaluated(whole_items(f'{before}"{text}"{after}'))
-    assert quoted == evaluated(whole_items(f"{before}{{{text}}}{after}"))
-    assert [key for key, _, _ in quoted] == ["k", "next"]
-
-
-def evaluated(items: list[tuple[Any, ...]]) -> list[tuple[str, dict[str, str], int]]:
-    """Each entry item's key, evaluated fields and line."""
-    entries = []
-    for item in items:
-        if item[0] != "entry":
-            continue
-        fields = item[3]
-        if not isinstance(fields, dict):  # flat: name, text, value, line of each field
-            names, texts, values = fields[0::4], fields[1::4], fields[2::4]
-            fields = {
-                name: text if text is not None else evaluate(value, {}).text
-                for name, text, value in zip(names, texts, values, strict=True)
-            }
-        entries.append((item[2], fields, item[4]))
-    return entries
 
 
 @settings(max_examples=500, deadline=None)

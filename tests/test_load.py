@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bibfolio.bibtex import EntryBlock, Failure, read_blocks
 from bibfolio.errors import BibfolioError, Severity
-from bibfolio.load import _after_value, load
+from bibfolio.load import load
 from bibfolio.model import Kind
 
 BibWriter = Callable[..., Path]
@@ -179,10 +180,17 @@ value_part = (
 
 
 @given(st.lists(value_part, min_size=1, max_size=3), st.sampled_from([" # ", "#", "\n  #  "]))
-def test_a_well_formed_value_has_nothing_after_it(parts: list[str], joint: str) -> None:
+def test_a_well_formed_value_reads_whole_and_a_missing_comma_after_it_fails(
+    parts: list[str], joint: str
+) -> None:
     value = joint.join(parts)
-    assert _after_value(value) is None
-    assert _after_value(f"{value}\n  year = 2000") == len(value) + 3
+    (block,) = read_blocks(f"@misc{{a, note = {value}}}")
+    assert isinstance(block, EntryBlock)
+    assert block.fields[0].parts == tuple(parts)
+    (failure,) = read_blocks(f"@misc{{a, note = {value}\n  year = 2000}}")
+    assert isinstance(failure, Failure)
+    assert '"," missing after the value of "note"' in failure.message
+    assert failure.line == value.count("\n") + 2
 
 
 def test_a_block_that_cannot_be_read_is_reported_where_reading_stopped(

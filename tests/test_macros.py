@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from bibfolio.macros import MONTH_MACROS, evaluate
+from bibfolio.bibtex import StringBlock, read_blocks
+from bibfolio.macros import MONTH_MACROS, Evaluated, evaluate
 
 MACROS = {**MONTH_MACROS, "osdi": "OSDI", "usenix": "USENIX Association"}
+
+
+def evaluated(raw: str) -> Evaluated:
+    """A value as written, read by ``bibtex.py`` and evaluated with ``MACROS``."""
+    (block,) = read_blocks(f"@string{{x = {raw}}}")
+    assert isinstance(block, StringBlock)
+    return evaluate(block.parts, MACROS)
 
 
 @pytest.mark.parametrize(
@@ -27,10 +35,10 @@ MACROS = {**MONTH_MACROS, "osdi": "OSDI", "usenix": "USENIX Association"}
     ],
 )
 def test_evaluate_resolves_literals_and_macros(raw: str, expected: str) -> None:
-    assert evaluate(raw, MACROS).text == expected
+    assert evaluated(raw).text == expected
 
 
 def test_undefined_macro_is_empty_and_reported() -> None:
-    result = evaluate('nosuch # " Letters"', MACROS)
+    result = evaluated('nosuch # " Letters"')
     assert result.text == " Letters"
     assert result.undefined == ("nosuch",)

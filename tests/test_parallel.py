@@ -113,8 +113,8 @@ def test_a_build_with_two_jobs_equals_a_build_with_one(
         assert result.exit_code == 0, result.output
         outputs[jobs] = (result.output.replace(str(out), "OUT"), *_files(out))
     assert outputs["1"] == outputs["2"]
-    if parallel._can_fork():  # parsing, decoding, and rendering each format had a worker
-        assert delivered == [True, True, True, True]  # HTML and Markdown: both rendered ahead
+    if parallel._can_fork():  # decoding, and rendering each format had a worker
+        assert delivered == [True, True, True]  # HTML and Markdown: both rendered ahead
 
 
 def _files(directory: Path) -> list[bytes]:

@@ -92,9 +92,13 @@ def assert_clean_outcome(result: Result, out: Path) -> None:
 
 
 def bibtex_braced(text: str) -> str:
-    """``text`` as the inside of a ``{...}`` value: braces and backslashes made literal."""
+    """``text`` as the inside of a ``{...}`` value: braces and backslashes made literal (as
+    commands: BibTeX counts a brace after a backslash too)."""
     return "".join(
-        {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}"}.get(char, char) for char in text
+        {"\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}"}.get(
+            char, char
+        )
+        for char in text
     )
 
 

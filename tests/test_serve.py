@@ -23,9 +23,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bibfolio import load
+from bibfolio.bibtex import EntryBlock
 from bibfolio.cli import main, serve
 from bibfolio.errors import Diagnostic, Severity
 from bibfolio.model import Entry
+from bibfolio.records import Records
 from bibfolio.render import Renderer
 from bibfolio.serve import (
     Built,
@@ -628,13 +630,13 @@ def test_rebuilds_evaluate_again_only_what_an_edit_or_its_macros_changed(
     live = LivePage([bib], options=ADA)
     assert isinstance(live.rebuild(), Built)
     evaluated: list[str] = []
-    evaluate = load._Reader.evaluate
+    evaluate = Records.evaluate
 
-    def counting(self: load._Reader, fields: tuple[Any, ...], *args: Any) -> Any:
-        evaluated.append(str(fields[fields.index("title") + 1]))
-        return evaluate(self, fields, *args)
+    def counting(self: Records, block: EntryBlock, *args: Any) -> Any:
+        evaluated.append(next(f.parts[0][1:-1] for f in block.fields if f.name == "title"))
+        return evaluate(self, block, *args)
 
-    monkeypatch.setattr(load._Reader, "evaluate", counting)
+    monkeypatch.setattr(Records, "evaluate", counting)
     for old, new, expected in [
         ("{Second}", "{Second, edited}", ["Second, edited", "Third"]),
         ('"Symposium on Engines"', '"Congress of Engines"', ["First", "Second, edited", "Third"]),

@@ -12,10 +12,11 @@ from .cache import Cache
 from .check import check
 from .choices import OUTPUT_NAMES, STDOUT
 from .config import Config
+from .entries import ReadSettings
 from .errors import BibfolioError, Diagnostic, Severity
 from .group import group_page
 from .links import AssetBases
-from .load import Bibliography, ReadSettings, load
+from .load import Bibliography, load
 from .meta import page_url
 from .model import Entry, Page, Person
 from .names import InferredOwner, infer_owner, mark_owner, parse_person

@@ -1,10 +1,9 @@
-"""Remember what earlier builds computed, by content: parsed chunks, entries, rendered entries
-(and the owner the last build guessed, when none was given).
+"""Remember what earlier builds computed, by content: entries and rendered entries (and the
+owner the last build guessed, when none was given).
 
-A build cuts each .bib file into chunks (see ``load.py``) and looks each one up by a hash of
-its text; an entry by a digest of its evaluated fields and owner; an entry's rendered output
-by that digest and the templates (see ``render.py``). What is not found is computed and
-added, so an unchanged entry is never parsed, decoded or rendered twice.
+A build looks each entry up by a digest of what it is made of (see ``load.py``) and its
+rendered output by that digest and the templates (see ``render.py``). What is not found is
+computed and added, so an unchanged entry is never decoded or rendered twice.
 
 On disk, the cache is one file per set of input files (plain data written with ``marshal``),
 under ``$XDG_CACHE_HOME/bibfolio`` (``~/.cache/bibfolio``), in a directory named after the
@@ -41,6 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO, Generic, TypeVar
 
+from .bibtex import Block
 from .config import template_files
 from .model import Entry, Kind, Link, Person, Span
 from .output import Content, temporary_beside
@@ -140,10 +140,9 @@ class Table(MutableMapping[str, Value], Generic[Value]):
 
 @dataclass
 class Cache:
-    """Parsed chunks, entries (as ``entry_to_data`` gives them), rendered entries, and the
-    owner the last build guessed."""
+    """Entries (as ``entry_to_data`` gives them), rendered entries, and the owner the last
+    build guessed."""
 
-    chunks: Table[tuple[Any, ...]] = field(default_factory=Table)
     entries: Table[tuple[Any, ...]] = field(default_factory=Table)
     # Keyed "<entry template or data format>/...": see ``fragment_kind``.
     fragments: Table[str] = field(default_factory=lambda: Table(kind_of=fragment_kind))
@@ -158,9 +157,11 @@ class Cache:
     # Never written; None keeps none (a single build gains nothing from them).
     objects: EntryObjects | None = None
     # Likewise the last build's fields of the entries whose values use macros, evaluated,
-    # by (chunk item, macros): (the entry's source, its fields). Evaluating them is most of
+    # by (block, macros): (the entry's source, its fields). Evaluating them is most of
     # reading a file like TeX Live's, where every entry uses a macro.
     evaluated: dict[tuple[str, str], tuple[str, dict[str, str]]] | None = None
+    # And the blocks of each chunk of the files (``bibtex.Chunk``), by its text.
+    blocks: dict[str, tuple[Block, ...]] | None = None
 
     @classmethod
     def for_files(cls, bib_paths: Sequence[Path], directory: Path | None = None) -> Cache:
@@ -194,10 +195,10 @@ class Cache:
                         journal_items += _apply(record, stored)
         except Exception:  # missing, damaged or not ours: start empty, never fail a build
             return cls(path=path, rewrite=True)
-        chunks, entries, fragments, guesses = (
+        entries, fragments, guesses = (
             Table(stored[name], _KIND_OF.get(name, _one_kind)) for name in _TABLES
         )
-        return cls(chunks, entries, fragments, guesses, path, journal_items)
+        return cls(entries, fragments, guesses, path, journal_items)
 
     @property
     def templates_directory(self) -> Path | None:
@@ -288,10 +289,10 @@ class Cache:
         prune_stale_caches(self.path.parent)
 
     def _tables(self) -> tuple[Table[Any], ...]:
-        return (self.chunks, self.entries, self.fragments, self.guesses)
+        return (self.entries, self.fragments, self.guesses)
 
 
-_TABLES = ("chunks", "entries", "fragments", "guesses")
+_TABLES = ("entries", "fragments", "guesses")
 # How a table's items are told apart by kind (see ``Table.kept``); the others have one kind.
 _KIND_OF: dict[str, Callable[[str], str]] = {"fragments": fragment_kind}
 _OWNER = "owner"  # the key of the guessed owner in ``guesses``

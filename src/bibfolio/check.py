@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .entries import BIBFOLIO_FIELDS, SHOWN_FIELDS
 from .errors import Diagnostic, Severity
 from .labels import FROM_VENUE_WORDS, FROM_YEAR
 from .links import is_address_field
-from .load import BIBFOLIO_FIELDS, SHOWN_FIELDS, Bibliography, Record
+from .load import Bibliography
 from .model import Entry, Kind
 from .names import equal_contribution_positions
+from .records import Record
 
 # Fields each entry type must have (BibTeX's standard styles, biblatex's names as
 # alternatives): a tuple is "one of these".

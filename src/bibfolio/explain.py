@@ -16,11 +16,12 @@ from . import labels
 from .build import Analysis, analyse, read_settings
 from .cache import Cache
 from .config import Config
+from .entries import shown_fields
 from .errors import BibfolioError, Diagnostic
 from .group import SECTION_TITLES, owner_found, section_of
 from .links import link_sources
-from .load import Record, shown_fields
 from .model import Entry, Kind, Section
+from .records import Record
 from .venues import find_venue
 
 TOP_COAUTHORS = 15

@@ -1,8 +1,4 @@
-"""Evaluate raw BibTeX field values: braces, quotes, numbers, ``@string`` macros and ``#``.
-
-bibtexparser 2.1 resolves a value that is a single macro but leaves ``osdi # " 2022"`` as it
-is, so bibfolio evaluates every value itself, the way BibTeX does.
-"""
+"""Evaluate BibTeX field values: braces, quotes, numbers and ``@string`` macros, joined."""
 
 from __future__ import annotations
 
@@ -56,83 +52,34 @@ class MacroState:
 
 
 @lru_cache(maxsize=1 << 16)
-def evaluate_in(raw: str, state: MacroState) -> Evaluated:
+def evaluate_in(parts: tuple[str, ...], state: MacroState) -> Evaluated:
     """``evaluate`` with the macros of ``state``, reused by value and state: a large file
     repeats its values (``month = sep``, ``booktitle = osdi``), and ``serve`` evaluates the
     same ones on every rebuild."""
-    return evaluate(raw, state.macros)
+    return evaluate(parts, state.macros)
 
 
-def evaluate(raw: str, macros: Mapping[str, str]) -> Evaluated:
-    """Evaluate ``{braced}``, ``"quoted"``, ``2022`` and ``macro`` parts joined by ``#``.
+def evaluate(parts: tuple[str, ...], macros: Mapping[str, str]) -> Evaluated:
+    """Evaluate a value's ``{braced}``, ``"quoted"``, ``2022`` and ``macro`` parts (as
+    ``bibtex.py`` reads them, the ``#`` between them gone).
 
     ``macros`` is keyed by lower-case name (BibTeX macro names ignore case). An undefined
     macro contributes nothing, as in BibTeX, and is reported in ``undefined``. A value
     longer than ``MAX_VALUE_LENGTH`` raises ``ValueTooLong`` before it is made.
     """
-    text = literal(raw)
-    if text is not None:
-        return Evaluated(text)
-    if "#" not in raw:
-        part = raw.strip()
-        return _evaluate_parts([part] if part else [], macros)
-    return _evaluate_parts(_split_concatenation(raw), macros)
-
-
-def literal(raw: str) -> str | None:
-    """The text of a value that uses no macro (one braced, quoted or numeric part), else None.
-
-    Most values are such literals; telling them apart early saves evaluating them on every
-    build of a large file.
-    """
-    if "#" in raw:
-        return None
-    part = raw.strip()
-    if part[:1] in ("{", '"'):
-        return part[1:-1]
-    return part if part.isdigit() else None
-
-
-def _evaluate_parts(parts: list[str], macros: Mapping[str, str]) -> Evaluated:
     texts: list[str] = []
     undefined: list[str] = []
-    for token in parts:
-        if token[:1] in ("{", '"'):
-            texts.append(token[1:-1])
-        elif token.isdigit():
-            texts.append(token)
-        elif token.lower() in macros:
-            texts.append(macros[token.lower()])
+    for part in parts:
+        if part[:1] in ("{", '"'):
+            texts.append(part[1:-1])
+        elif part.isdigit():
+            texts.append(part)
+        elif part.lower() in macros:
+            texts.append(macros[part.lower()])
         else:
-            undefined.append(token)
+            undefined.append(part)
     if len(texts) > 1:  # one text is no longer than what it came from
         length = sum(map(len, texts))
         if length > MAX_VALUE_LENGTH:
             raise ValueTooLong(length)
     return Evaluated("".join(texts), tuple(undefined))
-
-
-def _split_concatenation(raw: str) -> list[str]:
-    """Split a value at the ``#`` signs that are outside braces and quotes.
-
-    Each returned token is stripped; a braced or quoted token keeps its delimiters so the
-    caller can tell a literal from a macro name.
-    """
-    tokens: list[str] = []
-    current: list[str] = []
-    depth = 0
-    in_quotes = False
-    for char in raw:
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth = max(depth - 1, 0)
-        elif char == '"' and depth == 0:
-            in_quotes = not in_quotes
-        elif char == "#" and depth == 0 and not in_quotes:
-            tokens.append("".join(current).strip())
-            current = []
-            continue
-        current.append(char)
-    tokens.append("".join(current).strip())
-    return [token for token in tokens if token]

@@ -1,6 +1,6 @@
 """Split independent work over the CPUs: the main process does one part, forked workers the rest.
 
-Parsing new chunks, decoding new entries and rendering them are independent per item, and a
+Decoding new entries and rendering them are independent per item, and a
 cold build of a large file spends most of its time there. Workers are forked after the data
 is in memory, so nothing is sent to them; each sends its part of the results back down a pipe
 as marshal bytes (plain data, as the cache keeps it). A bare fork and a pipe cost less than a
@@ -53,7 +53,14 @@ def split_work(task: Callable[[int, int], list[Result]], count: int, jobs: int) 
     workers: list[_Worker] = []
     try:
         for part in range(1, jobs):
-            workers.append(_Worker(task, bounds[part], bounds[part + 1]))
+            # A signal handled inside fork's own callbacks (logging registers some) has its
+            # exception ignored, and the build would run on: hold SIGTERM and SIGINT until
+            # the worker is forked and known here, so that they stop the build and it.
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+            try:
+                workers.append(_Worker(task, bounds[part], bounds[part + 1], held))
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
         results = task(bounds[0], bounds[1])
         for part, worker in enumerate(workers, start=1):
             sent = worker.results()
@@ -67,20 +74,17 @@ def split_work(task: Callable[[int, int], list[Result]], count: int, jobs: int) 
 class _Worker:
     """A forked process that computes ``task(start, stop)`` and sends it down a pipe."""
 
-    def __init__(self, task: Callable[[int, int], list[Any]], start: int, stop: int) -> None:
+    def __init__(
+        self, task: Callable[[int, int], list[Any]], start: int, stop: int, held: Iterable[int]
+    ) -> None:
+        """Fork the worker (with the stop signals held by the caller: ``held`` is the mask
+        to restore in the worker)."""
         read_end, write_end = os.pipe()
         parent = os.getpid()
-        # A signal handled inside fork's own callbacks (logging registers some) has its
-        # exception ignored, and the build would run on: hold SIGTERM and SIGINT until fork
-        # returns, so that they stop the build here.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        try:
-            self.pid = os.fork()
-            if self.pid == 0:
-                os.close(read_end)
-                _work_and_exit(task, start, stop, write_end, parent, held)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(read_end)
+            _work_and_exit(task, start, stop, write_end, parent, held)
         os.close(write_end)
         self.pipe: int | None = read_end
         self.status: int | None = None

@@ -154,6 +154,7 @@ class LivePage:
         self._cache = Cache.for_files(self.bib_files) if keep_cache else Cache()
         self._cache.objects = {}  # and the entries themselves
         self._cache.evaluated = {}  # and their fields evaluated
+        self._cache.blocks = {}  # and the blocks each chunk of the files holds
         self._lock = threading.Lock()
 
     def rebuild(self) -> Rebuild:
