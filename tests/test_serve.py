@@ -551,22 +551,36 @@ def _read_lines(stream: IO[str], lines: queue.Queue[str]) -> None:
         lines.put(line)
 
 
+@contextmanager
+def _children_take_ctrl_c() -> Iterator[None]:
+    """A shell may start background jobs with SIGINT ignored, and children inherit that: have
+    this process handle SIGINT while it starts one (a handler, unlike ignoring, is reset to
+    the default when the child runs its program)."""
+    if signal.getsignal(signal.SIGINT) != signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="sends POSIX signals")
 @pytest.mark.parametrize(
     "stop_signal",
     [pytest.param(signal.SIGINT, id="ctrl-c"), pytest.param(signal.SIGTERM, id="kill")],
 )
 def test_serve_process_serves_until_stopped(bib: Path, stop_signal: signal.Signals) -> None:
-    process = subprocess.Popen(
-        [*_run_serve(), str(bib), "--port", "0", "--style", "full"],
-        cwd=bib.parent,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # A shell may start background jobs with SIGINT ignored; Ctrl-C is what is tested here.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    with _children_take_ctrl_c():  # Ctrl-C is what is tested here
+        process = subprocess.Popen(
+            [*_run_serve(), str(bib), "--port", "0", "--style", "full"],
+            cwd=bib.parent,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     assert process.stderr is not None
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=_read_lines, args=(process.stderr, lines), daemon=True)
