@@ -148,7 +148,9 @@ parallel.split_work(task, 1000, jobs=2)
 
 @pytest.mark.skipif(not parallel._can_fork(), reason="workers are forked on Linux only")
 def test_without_prctl_a_worker_still_leaves_when_its_parent_dies() -> None:
-    found = subprocess.run([sys.executable, "-c", ORPHANED], capture_output=True, timeout=30)
+    found = subprocess.run(
+        [sys.executable, "-c", ORPHANED], capture_output=True, timeout=30, check=False
+    )
     worker = int(found.stdout)
     deadline = time.monotonic() + 10 * parallel.ORPHAN_POLL
     while _runs(worker) and time.monotonic() < deadline:

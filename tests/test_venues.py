@@ -87,7 +87,7 @@ def test_a_full_name_never_loads_the_abbreviations(monkeypatch: pytest.MonkeyPat
     def fail(table: str, key: str) -> None:
         assert table != venues.ABBREVIATIONS, key
 
-    monkeypatch.setattr(venues, "_match", lambda table, key: fail(table, key))
+    monkeypatch.setattr(venues, "_match", fail)
     assert find_venue("Journal of Personality Assessment and Other Long Studies") is None
 
 
