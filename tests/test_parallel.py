@@ -141,10 +141,13 @@ def test_jobs_must_not_be_negative(runner: CliRunner) -> None:
 
 
 ORPHANED = """
-import os, signal, sys, time
-from bibfolio import parallel
+import ctypes, os, signal, sys, time
 
-parallel._prctl = lambda: None  # as where libc has no prctl
+def no_libc(*args, **kwargs):  # as where libc cannot be loaded, so has no prctl to call
+    raise OSError("no libc here")
+
+ctypes.CDLL = no_libc
+from bibfolio import parallel
 
 def task(start, stop):
     if os.getpid() == MAIN:  # the main process's part: name the worker, then die
