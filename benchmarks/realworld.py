@@ -289,7 +289,7 @@ def family_name(spelling: str) -> str:
     """The family name of a cleaned spelling: before the comma, else the last word."""
     if "," in spelling:
         return spelling.split(",", 1)[0].strip()
-    return spelling.split()[-1] if spelling.split() else ""
+    return spelling.rsplit(maxsplit=1)[-1] if spelling.strip() else ""
 
 
 # ---------------------------------------------------------------------------------------------

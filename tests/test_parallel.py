@@ -7,12 +7,14 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from bibfolio import parallel
+from bibfolio import load, parallel, render
 from bibfolio.cli import main
 from bibfolio.errors import BibfolioError
 from bibfolio.parallel import split_work
@@ -94,19 +96,28 @@ def test_a_build_with_two_jobs_equals_a_build_with_one(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Every worker must deliver: a part redone here would give the same output, only slower.
-    delivered = []
-    results = parallel._Worker.results
+    # For each split, how many of its items this process computed, of how many.
+    here: list[tuple[int, int]] = []
 
-    def spy(worker: parallel._Worker) -> list[object] | None:
-        sent = results(worker)
-        delivered.append(sent is not None)
-        return sent
+    def counted(task: Callable[[int, int], list[Any]], count: int, jobs: int) -> list[Any]:
+        done = 0
 
-    monkeypatch.setattr(parallel._Worker, "results", spy)
+        def counting(start: int, stop: int) -> list[Any]:
+            nonlocal done  # in a worker, the worker's own copy: not counted here
+            done += stop - start
+            return task(start, stop)
+
+        results = split_work(counting, count, jobs)
+        here.append((done, count))
+        return results
+
+    for module in (load, render):
+        monkeypatch.setattr(module, "split_work", counted)
     bib = tmp_path / "big.bib"
     bib.write_text(corpus(2400), encoding="utf-8")
     outputs = {}
     for jobs in ("1", "2"):
+        here.clear()
         out = tmp_path / f"out-{jobs}"
         args = ["build", str(bib), "-s", "full", "-o", str(out), "-j", jobs, "--no-cache"]
         result = runner.invoke(main, [*args, "--owner", "Ada Lovelace"])
@@ -114,7 +125,9 @@ def test_a_build_with_two_jobs_equals_a_build_with_one(
         outputs[jobs] = (result.output.replace(str(out), "OUT"), *_files(out))
     assert outputs["1"] == outputs["2"]
     if parallel._can_fork():  # decoding, and rendering each format had a worker
-        assert delivered == [True, True, True]  # HTML and Markdown: both rendered ahead
+        # HTML and Markdown are both rendered ahead; this process did only its half of each.
+        assert len(here) == 3
+        assert here == [(count // 2, count) for _, count in here]
 
 
 def _files(directory: Path) -> list[bytes]:
@@ -128,10 +141,13 @@ def test_jobs_must_not_be_negative(runner: CliRunner) -> None:
 
 
 ORPHANED = """
-import os, signal, sys, time
-from bibfolio import parallel
+import ctypes, os, signal, sys, time
 
-parallel._prctl = lambda: None  # as where libc has no prctl
+def no_libc(*args, **kwargs):  # as where libc cannot be loaded, so has no prctl to call
+    raise OSError("no libc here")
+
+ctypes.CDLL = no_libc
+from bibfolio import parallel
 
 def task(start, stop):
     if os.getpid() == MAIN:  # the main process's part: name the worker, then die
@@ -148,7 +164,9 @@ parallel.split_work(task, 1000, jobs=2)
 
 @pytest.mark.skipif(not parallel._can_fork(), reason="workers are forked on Linux only")
 def test_without_prctl_a_worker_still_leaves_when_its_parent_dies() -> None:
-    found = subprocess.run([sys.executable, "-c", ORPHANED], capture_output=True, timeout=30)
+    found = subprocess.run(
+        [sys.executable, "-c", ORPHANED], capture_output=True, timeout=30, check=False
+    )
     worker = int(found.stdout)
     deadline = time.monotonic() + 10 * parallel.ORPHAN_POLL
     while _runs(worker) and time.monotonic() < deadline:

@@ -15,10 +15,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
 
+import jinja2
 import pytest
 from click.testing import CliRunner, Result
 
@@ -26,9 +28,7 @@ from bibfolio import load
 from bibfolio.bibtex import EntryBlock
 from bibfolio.cli import main, serve
 from bibfolio.errors import Diagnostic, Severity
-from bibfolio.model import Entry
 from bibfolio.records import Records
-from bibfolio.render import Renderer
 from bibfolio.serve import (
     Built,
     Failed,
@@ -64,6 +64,39 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@dataclass
+class Work:
+    """The keys of the entries decoded and rendered (once per format) since the last clear."""
+
+    decoded: list[str] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)
+
+    def clear(self) -> None:
+        self.decoded.clear()
+        self.rendered.clear()
+
+
+@pytest.fixture
+def work(monkeypatch: pytest.MonkeyPatch) -> Work:
+    """What builds decode (``load.build_entry``) and render (Jinja2 rendering a template for
+    an entry), counted through those public functions."""
+    done = Work()
+    build_entry, render = load.build_entry, jinja2.Template.render
+
+    def decoding(record: load.Record, *args: Any) -> Any:
+        done.decoded.append(record.key)
+        return build_entry(record, *args)
+
+    def rendering(self: jinja2.Template, *args: Any, **context: Any) -> str:
+        if "entry" in context:
+            done.rendered.append(context["entry"].key)
+        return render(self, *args, **context)
+
+    monkeypatch.setattr(load, "build_entry", decoding)
+    monkeypatch.setattr(jinja2.Template, "render", rendering)
+    return done
 
 
 def fetch(url: str, method: str = "GET") -> tuple[int, Mapping[str, str], str]:
@@ -158,52 +191,45 @@ def test_rebuild_recovers_when_the_file_is_fixed(bib: Path) -> None:
     assert NEW_TITLE in fixed.documents["html"].decode()
 
 
-def test_a_restarted_preview_starts_from_the_cache_on_disk(bib: Path, cache_home: Path) -> None:
+def test_a_restarted_preview_starts_from_the_cache_on_disk(
+    bib: Path, cache_home: Path, work: Work
+) -> None:
     first = LivePage([bib], options=ADA, keep_cache=True)
     built = first.rebuild()
     assert isinstance(built, Built)
+    assert len(work.decoded) == built.entries
+    assert len(work.rendered) == 2 * built.entries  # HTML and Markdown
     assert list(cache_home.glob("bibfolio/*/*.cache"))  # beside the user's cache, not the .bib
+    work.clear()
     restarted = LivePage([bib], options=ADA, keep_cache=True)
-    assert len(restarted._cache.fragments) == 2 * built.entries  # HTML and Markdown
     again = restarted.rebuild()
     assert isinstance(again, Built) and again.documents == built.documents
+    assert work == Work()  # nothing decoded or rendered again: all of it came from the disk
     edit(bib, OLD_TITLE, NEW_TITLE)
     edited = restarted.rebuild()
     assert isinstance(edited, Built) and NEW_TITLE in edited.documents["html"].decode()
+    assert len(set(work.decoded)) == len(set(work.rendered)) == 1  # the edited entry only
+    work.clear()
     assert edited.documents == LivePage([bib], options=ADA).rebuild().documents  # = no cache
+    assert len(work.rendered) == 2 * built.entries  # without the cache, all of it again
 
 
 @pytest.mark.parametrize("keep_cache", [True, False], ids=["on-disk", "in-memory"])
 def test_each_rebuild_after_an_edit_decodes_and_renders_only_that_entry(
-    bib: Path, monkeypatch: pytest.MonkeyPatch, keep_cache: bool
+    bib: Path, work: Work, keep_cache: bool
 ) -> None:
     """Edit after edit: what a rebuild reuses without reading it from the cache must still be
     kept in it, or the rebuild after would decode and render it all again."""
     live = LivePage([bib], options=ADA, keep_cache=keep_cache)
     assert isinstance(live.rebuild(), Built)
-    decoded: list[str] = []
-    rendered: list[str] = []
-    build_entry, render_entry = load.build_entry, Renderer._render_entry
-
-    def decoding(record: load.Record, *args: Any) -> Any:
-        decoded.append(record.key)
-        return build_entry(record, *args)
-
-    def rendering(self: Renderer, fmt: str, name: str, entry: Entry, context: Any) -> str:
-        rendered.append(entry.key)
-        return render_entry(self, fmt, name, entry, context)
-
-    monkeypatch.setattr(load, "build_entry", decoding)
-    monkeypatch.setattr(Renderer, "_render_entry", rendering)
     title = "Formal Logic"
     for number in range(3):
-        decoded.clear()
-        rendered.clear()
+        work.clear()
         edit(bib, f"title = {{{title}", f"title = {{{number} {title}")
         title = f"{number} {title}"
         assert isinstance(live.rebuild(), Built)
-        assert decoded == ["demorgan1847other"], number
-        assert rendered == ["demorgan1847other"] * 2, number  # HTML and Markdown
+        assert work.decoded == ["demorgan1847other"], number
+        assert work.rendered == ["demorgan1847other"] * 2, number  # HTML and Markdown
 
 
 def test_failed_first_build_has_no_page(tmp_path: Path) -> None:
@@ -553,22 +579,36 @@ def _read_lines(stream: IO[str], lines: queue.Queue[str]) -> None:
         lines.put(line)
 
 
+@contextmanager
+def _children_take_ctrl_c() -> Iterator[None]:
+    """A shell may start background jobs with SIGINT ignored, and children inherit that: have
+    this process handle SIGINT while it starts one (a handler, unlike ignoring, is reset to
+    the default when the child runs its program)."""
+    if signal.getsignal(signal.SIGINT) != signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="sends POSIX signals")
 @pytest.mark.parametrize(
     "stop_signal",
     [pytest.param(signal.SIGINT, id="ctrl-c"), pytest.param(signal.SIGTERM, id="kill")],
 )
 def test_serve_process_serves_until_stopped(bib: Path, stop_signal: signal.Signals) -> None:
-    process = subprocess.Popen(
-        [*_run_serve(), str(bib), "--port", "0", "--style", "full"],
-        cwd=bib.parent,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # A shell may start background jobs with SIGINT ignored; Ctrl-C is what is tested here.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    with _children_take_ctrl_c():  # Ctrl-C is what is tested here
+        process = subprocess.Popen(
+            [*_run_serve(), str(bib), "--port", "0", "--style", "full"],
+            cwd=bib.parent,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     assert process.stderr is not None
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=_read_lines, args=(process.stderr, lines), daemon=True)

@@ -420,7 +420,7 @@ def test_academicpages_escapes_for_where_each_field_lands(write_bib: Callable[..
     assert "slidesurl:" in front
     assert "[PDF](https://example.org/a?x=1&y=%222%22)" in body
     assert "<" not in front
-    assert "[Slides](https://example.org/s%281%29.pdf)"  # browsers drop the space in body
+    assert "[Slides](https://example.org/s%281%29.pdf)" in body  # browsers drop the space
     data = load_yaml(front)
     assert data["title"].startswith("&lt;script&gt;")
 

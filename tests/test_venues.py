@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 from bibfolio import venues
@@ -83,12 +87,35 @@ def test_unknown_abbreviated_or_not_venues_find_nothing(venue: str) -> None:
     assert find_venue(venue) is None
 
 
-def test_a_full_name_never_loads_the_abbreviations(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(table: str, key: str) -> None:
-        assert table != venues.ABBREVIATIONS, key
+# Looks up a venue in a fresh process (tables load once per process) and prints the label
+# found and the names of the data files read.
+READ_TABLES = """
+import json, sys
+from pathlib import Path
+read = []
+sys.addaudithook(lambda event, args: event == "open" and read.append(str(args[0])))
+from bibfolio.venues import find_venue
+match = find_venue(sys.argv[1])
+names = sorted({Path(path).name for path in read if path.endswith(".tsv")})
+print(json.dumps([match and match.label, names]))
+"""
 
-    monkeypatch.setattr(venues, "_match", lambda table, key: fail(table, key))
-    assert find_venue("Journal of Personality Assessment and Other Long Studies") is None
+
+def _label_and_tables_read(venue: str) -> tuple[str | None, list[str]]:
+    command = [sys.executable, "-c", READ_TABLES, venue]
+    found = subprocess.run(command, capture_output=True, text=True, check=True, timeout=60)
+    label, names = json.loads(found.stdout)
+    return label, names
+
+
+def test_a_full_name_never_reads_the_abbreviations() -> None:
+    venue = "Journal of Personality Assessment and Other Long Studies"
+    assert _label_and_tables_read(venue) == (None, ["conferences.tsv", "journals.tsv"])
+    # An abbreviated name does read them, as the comparison above would notice.
+    assert _label_and_tables_read("Phys. Rev. D") == (
+        "PRD",
+        ["conferences.tsv", "journal_abbreviations.tsv", "journals.tsv"],
+    )
 
 
 @pytest.mark.parametrize(

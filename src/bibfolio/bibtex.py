@@ -322,7 +322,7 @@ class _Reader:
         parts = []
         while True:
             char = text[at] if at < limit else ""
-            if char == "{" or char == '"':
+            if char in {"{", '"'}:
                 pattern = _BRACED if char == "{" else _QUOTED
                 match = pattern.match(text, at, limit)
                 closer = "}" if char == "{" else '"'

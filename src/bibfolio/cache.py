@@ -35,6 +35,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
@@ -604,7 +605,7 @@ def write_verified(path: Path, key: str, data: bytes) -> None:
 # later collections skip it: a build keeps all it read to its end, and gains a sixth of a
 # large cold build (see ``freezing_what_is_read``). Off by default: a program using the
 # library decides about its own collector.
-_freeze_what_is_read = False
+_freeze_what_is_read: ContextVar[bool] = ContextVar("freeze_what_is_read", default=False)
 
 
 @contextmanager
@@ -613,12 +614,11 @@ def freezing_what_is_read(unfreeze: bool) -> Iterator[None]:
     ``serve``), freeze what reading makes once it is read. ``unfreeze`` at the end in a
     process that lives on, so what has become garbage is collected as usual; not before the
     process ends, whose last collection would then scan it all for nothing."""
-    global _freeze_what_is_read
-    before, _freeze_what_is_read = _freeze_what_is_read, True
+    token = _freeze_what_is_read.set(True)
     try:
         yield
     finally:
-        _freeze_what_is_read = before
+        _freeze_what_is_read.reset(token)
         if unfreeze:
             gc.unfreeze()
 
@@ -633,7 +633,7 @@ def cyclic_gc_paused() -> Iterator[None]:
     try:
         yield
     finally:
-        if _freeze_what_is_read:
+        if _freeze_what_is_read.get():
             gc.freeze()
         if enabled:
             gc.enable()
@@ -647,7 +647,7 @@ def collecting_new_cycles() -> Iterator[None]:
     they would stay to the end of the build, and once frozen with what was read, for good
     (a tenth of the memory of a build of 10,000 TeX Live entries). What is older is frozen
     first, so that the collector's rounds cost only what is new."""
-    if not _freeze_what_is_read:
+    if not _freeze_what_is_read.get():
         yield
         return
     enabled = gc.isenabled()

@@ -273,9 +273,8 @@ def clean_bibtex(record: Record) -> str:
     for name, value in record.fields.items():
         if name in BIBFOLIO_FIELDS or not value.strip():
             continue
-        if name in ("author", "editor"):
-            value = _STAR_MARK.sub("", value)
-        lines.append(f"  {name} = {{{value}}},")
+        shown = _STAR_MARK.sub("", value) if name in ("author", "editor") else value
+        lines.append(f"  {name} = {{{shown}}},")
     lines.append("}")
     return "\n".join(lines)
 

@@ -423,8 +423,11 @@ def _math_spans(nodes: Iterable[LatexNode | None]) -> list[Span]:
                 if piece in SCRIPT_MARKS:
                     mark = piece
                 elif mark and piece.strip():
-                    piece = piece.lstrip()
-                    spans += (script_span(piece[0], SCRIPT_MARKS[mark]), Span(piece[1:], "math"))
+                    argument = piece.lstrip()
+                    spans += (
+                        script_span(argument[0], SCRIPT_MARKS[mark]),
+                        Span(argument[1:], "math"),
+                    )
                     mark = ""
                 else:
                     spans.append(Span(piece, "math"))

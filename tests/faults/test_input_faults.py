@@ -42,6 +42,7 @@ def bibfolio(
         stdin=subprocess.DEVNULL if stdin is None else stdin,
         cwd=tmp_path,
         env=env,
+        check=False,
     )
 
 
