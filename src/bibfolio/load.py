@@ -96,7 +96,8 @@ def load(
                 blocks = kept_blocks.get(chunk.text) if kept_blocks is not None else None
                 if blocks is None:
                     blocks = tuple(read_blocks(chunk.text))
-                blocks_read[chunk.text] = blocks
+                if kept_blocks is not None:
+                    blocks_read[chunk.text] = blocks
                 kinds.update(map(type, blocks))
                 records.read(blocks, path, chunk.line - 1)
             if not kinds & {EntryBlock, Failure}:
