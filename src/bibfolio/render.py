@@ -279,10 +279,15 @@ class Renderer:
         entry_texts = self._entry_texts(fmt, style)
         if self.jobs > 1 and self._unrendered(page, f"{style}-entry.{fmt}") >= MIN_PARALLEL_ITEMS:
             self._render_ahead(page, fmt, style)
-        body = self._generate(f"{style}.{fmt}", fmt, page=page, **_entry_functions(entry_texts))
+        functions = _entry_functions(entry_texts)
+        # ``wrapped``: page.<fmt> puts the style's stylesheet in its <head>, so the body
+        # leaves its own out (a <style> inside <section> is not valid HTML).
+        body = self._generate(f"{style}.{fmt}", fmt, page=page, wrapped=not fragment, **functions)
         if not fragment:
             # The page template is rendered around a marker, and the body streamed into it.
-            page_text = "".join(self._generate(f"page.{fmt}", fmt, page=page, body=_BODY_MARK))
+            page_text = "".join(
+                self._generate(f"page.{fmt}", fmt, page=page, style=style, body=_BODY_MARK)
+            )
             head, found, tail = page_text.partition(_BODY_MARK)
             body = itertools.chain([head], body, [tail]) if found else iter([page_text])
         return _one_final_newline(body)
@@ -299,6 +304,7 @@ class Renderer:
             "citation_tags": citation_tags(entry, site_url),
             "json_ld": json_ld_script(paper_json_ld(entry, url)),
             "note_id": f"bf-equal-note-{entry.key}",
+            "style": "full",
             **_entry_functions(self._entry_texts("html", "full")),
         }
         return "".join(_one_final_newline(self._generate("paper.html", "html", **context)))
@@ -350,7 +356,8 @@ class Renderer:
                     wanted.setdefault(key, (entry, context))
             return []
 
-        for _ in self._generate(f"{style}.{fmt}", fmt, page=page, **_entry_functions(take_note)):
+        functions = _entry_functions(take_note)
+        for _ in self._generate(f"{style}.{fmt}", fmt, page=page, wrapped=False, **functions):
             pass
         keys = list(wanted)
 
