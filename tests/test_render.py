@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bibfolio.build import build_page, render_documents
+from bibfolio.build import build_page, per_paper_files, render_documents
 from bibfolio.config import Config
 from bibfolio.render import escape_md
 
@@ -35,6 +35,26 @@ def test_golden_fragments(style: str, golden: Golden) -> None:
         [SMALL_BIB], style=style, formats=("html",), fragment=True, owner=("Ada Lovelace",)
     )
     golden(f"{style}.fragment.html", documents["html"])
+
+
+def test_a_whole_page_has_its_stylesheets_in_its_head_and_a_fragment_carries_its_own(
+    tmp_path: Path,
+) -> None:
+    """The Nu validator rejects a <style> in <section>: a page's go in <head>, once each."""
+    for style in ("compact", "full"):
+        page = render([SMALL_BIB], style=style, formats=("html",))["html"]
+        head, body = page.split("</head>", 1)
+        assert "<style" not in body
+        assert head.count("<style") == (2 if style == "full" else 1)
+    fragment = render([SMALL_BIB], style="full", formats=("html",), fragment=True)["html"]
+    assert fragment.count("<style") == 1
+    assert fragment.index('<section class="bibfolio') < fragment.index("<style")
+    config = Config(per_paper=str(tmp_path), site="html", jobs=1)
+    papers = per_paper_files(build_page([SMALL_BIB], config).page, config)
+    assert papers
+    for text in papers.values():
+        head, body = text.split("</head>", 1)
+        assert head.count("<style") == 2 and "<style" not in body
 
 
 def test_output_ends_with_exactly_one_newline() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from bibfolio.build import build_page
 from bibfolio.config import Config
 from bibfolio.errors import TemplateError
 from bibfolio.model import Page
-from bibfolio.render import Renderer, bundled_templates_dir
+from bibfolio.render import Renderer, _page_uses, bundled_templates_dir
 
 PAGE = Page(title="Talks & Papers", themes=())
 
@@ -113,3 +114,55 @@ def test_render_entries_gives_what_a_loop_over_render_entry_gives(
     expected = Renderer(looped).render(page, fmt, "compact", fragment=True)
     assert Renderer(joined).render(page, fmt, "compact", fragment=True) == expected
     assert expected.count("|") == sum(len(theme.sections) for theme in page.themes)
+
+
+def test_bundled_entry_templates_read_nothing_of_the_page() -> None:
+    """So their output is reused whatever else changes on the page (see _page_uses)."""
+    renderer = Renderer()
+    for name in ("compact-entry.html", "compact-entry.md", "full-entry.html", "full-entry.md"):
+        environment = renderer.environments[name.rpartition(".")[2]]
+        assert _page_uses(environment, name) == frozenset(), name
+
+
+@pytest.mark.parametrize(
+    ("source", "uses"),
+    [
+        ("{{ entry.title }}", set()),
+        ("{{ page.title }} {% if page.owner %}{{ page.title }}{% endif %}", {"owner", "title"}),
+        ("{{ page.themes[0].title }}", {"themes"}),
+        ('{{ page["title"] }}', {""}),  # not as page.<attribute>: all of the page counts
+        ("{% set p = page %}{{ p.title }}", {""}),
+        ('{% include "other.html" %}', {"years"}),
+        ("{% include name %}", {""}),  # a template known only at render time
+    ],
+)
+def test_what_an_entry_template_reads_of_the_page_is_found_in_its_syntax(
+    tmp_path: Path, source: str, uses: set[str]
+) -> None:
+    (tmp_path / "mine-entry.html").write_text(source, encoding="utf-8")
+    (tmp_path / "other.html").write_text("{{ page.years }}", encoding="utf-8")
+    environment = Renderer(tmp_path).environments["html"]
+    assert _page_uses(environment, "mine-entry.html") == uses
+
+
+def test_an_entry_template_may_read_the_page_and_is_rendered_again_when_that_changes(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "compact-entry.md").write_text(
+        "{{ entry.label }} of {{ page.title }} ({{ page.entries | length }})", encoding="utf-8"
+    )
+    small = Path(__file__).parent / "data" / "small.bib"
+    page = build_page([small], Config(owner=("Ada Lovelace",))).page
+    fragments: dict[str, str] = {}
+    first = Renderer(tmp_path, fragments).render(page, "md", "compact", fragment=True)
+    count = len(page.entries)
+    assert f"of {page.title} ({count})" in first
+    assert Renderer(tmp_path, fragments).render(page, "md", "compact", fragment=True) == first
+    assert len(fragments) == count  # the same keys: reused
+    retitled = replace(page, title="Other")
+    again = Renderer(tmp_path, fragments).render(retitled, "md", "compact", fragment=True)
+    assert again == first.replace(f"of {page.title} (", "of Other (")
+    assert len(fragments) == 2 * count
+    fewer = replace(page, themes=page.themes[1:])
+    text = Renderer(tmp_path, fragments).render(fewer, "md", "compact", fragment=True)
+    assert f"({len(fewer.entries)})" in text and f"({count})" not in text

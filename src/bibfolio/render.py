@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import enum
 import hashlib
 import itertools
 import os
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from jinja2.loaders import split_template_path
 from markupsafe import Markup, escape
 
@@ -23,7 +26,7 @@ from .errors import TemplateError
 from .latex import SCRIPT_MARKS, SCRIPTS, UNSCRIPTED
 from .links import safe_href
 from .meta import citation_tags, json_ld_script, page_json_ld, paper_json_ld
-from .model import Entry, Page, Span
+from .model import Entry, Page, SectionGroup, Span, Theme
 from .parallel import MIN_PARALLEL_ITEMS, split_work
 
 # Characters that would start Markdown syntax inside text; "<", ">" and "&" become entities
@@ -227,7 +230,8 @@ class Renderer:
     """Jinja2 environments for HTML and Markdown over one template search path.
 
     Each entry is rendered on its own through ``<style>-entry.<fmt>`` (see ``stream``), and
-    kept in ``fragments`` under a key made of the entry's ``digest``, the templates' contents
+    kept in ``fragments`` under a key made of the entry's ``digest``, the templates' contents,
+    what the entry template reads of the page (``_page_uses``: nothing, for the bundled ones)
     and what the page template passed in; an unchanged entry is then never rendered twice,
     even across builds when ``fragments`` is persisted. On large pages, the entries not in
     ``fragments`` are rendered ahead in up to ``jobs`` processes.
@@ -276,13 +280,18 @@ class Renderer:
 
     def stream(self, page: Page, fmt: str, style: str, fragment: bool = False) -> Iterator[str]:
         """``render`` in pieces, so a large page is never held in memory whole."""
-        entry_texts = self._entry_texts(fmt, style)
+        entry_texts = self._entry_texts(page, fmt, style)
         if self.jobs > 1 and self._unrendered(page, f"{style}-entry.{fmt}") >= MIN_PARALLEL_ITEMS:
             self._render_ahead(page, fmt, style)
-        body = self._generate(f"{style}.{fmt}", fmt, page=page, **_entry_functions(entry_texts))
+        functions = _entry_functions(entry_texts)
+        # ``wrapped``: page.<fmt> puts the style's stylesheet in its <head>, so the body
+        # leaves its own out (a <style> inside <section> is not valid HTML).
+        body = self._generate(f"{style}.{fmt}", fmt, page=page, wrapped=not fragment, **functions)
         if not fragment:
             # The page template is rendered around a marker, and the body streamed into it.
-            page_text = "".join(self._generate(f"page.{fmt}", fmt, page=page, body=_BODY_MARK))
+            page_text = "".join(
+                self._generate(f"page.{fmt}", fmt, page=page, style=style, body=_BODY_MARK)
+            )
             head, found, tail = page_text.partition(_BODY_MARK)
             body = itertools.chain([head], body, [tail]) if found else iter([page_text])
         return _one_final_newline(body)
@@ -299,23 +308,26 @@ class Renderer:
             "citation_tags": citation_tags(entry, site_url),
             "json_ld": json_ld_script(paper_json_ld(entry, url)),
             "note_id": f"bf-equal-note-{entry.key}",
-            **_entry_functions(self._entry_texts("html", "full")),
+            "style": "full",
+            **_entry_functions(self._entry_texts(page, "html", "full")),
         }
         return "".join(_one_final_newline(self._generate("paper.html", "html", **context)))
 
-    def _entry_texts(self, fmt: str, style: str) -> EntryTexts:
-        """Entries through ``<style>-entry.<fmt>`` with what the page template passed in,
-        trailing newlines removed, each reused from ``fragments`` when it is there."""
+    def _entry_texts(self, page: Page, fmt: str, style: str) -> EntryTexts:
+        """Entries through ``<style>-entry.<fmt>`` with the page and what the page template
+        passed in, trailing newlines removed, each reused from ``fragments`` when it is there."""
         name = f"{style}-entry.{fmt}"
+        page_part = self._page_part(page, fmt, name)
 
         def entry_texts(entries: Iterable[Entry], context: dict[str, Any]) -> list[str]:
-            prefix = self._key_prefix(name, context)
+            prefix = self._key_prefix(name, context, page_part())
+            with_page = {**context, "page": page}
             texts = []
             for entry in entries:
                 key = _fragment_key(prefix, entry)
                 text = self.fragments.get(key) if key else None
                 if text is None:
-                    text = self._render_entry(fmt, name, entry, context)
+                    text = self._render_entry(fmt, name, entry, with_page)
                     if key:
                         self.fragments[key] = text
                 texts.append(text)
@@ -340,17 +352,19 @@ class Renderer:
         """Render the entries not in ``fragments`` in parallel. A first pass over the page
         template, with a ``render_entry`` that only takes note, finds what it will ask for."""
         name = f"{style}-entry.{fmt}"
+        page_part = self._page_part(page, fmt, name)
         wanted: dict[str, tuple[Entry, dict[str, Any]]] = {}
 
         def take_note(entries: Iterable[Entry], context: dict[str, Any]) -> list[str]:
-            prefix = self._key_prefix(name, context)
+            prefix = self._key_prefix(name, context, page_part())
             for entry in entries:
                 key = _fragment_key(prefix, entry)
                 if key and key not in self.fragments:
-                    wanted.setdefault(key, (entry, context))
+                    wanted.setdefault(key, (entry, {**context, "page": page}))
             return []
 
-        for _ in self._generate(f"{style}.{fmt}", fmt, page=page, **_entry_functions(take_note)):
+        functions = _entry_functions(take_note)
+        for _ in self._generate(f"{style}.{fmt}", fmt, page=page, wrapped=False, **functions):
             pass
         keys = list(wanted)
 
@@ -360,24 +374,60 @@ class Renderer:
         for key, text in zip(keys, split_work(render_part, len(keys), self.jobs), strict=True):
             self.fragments[key] = text
 
-    def _key_prefix(self, name: str, context: dict[str, Any]) -> str:
+    def _key_prefix(self, name: str, context: dict[str, Any], page_part: str | None) -> str:
         """What an entry's output depends on besides the entry (whose digest ends its key in
         ``fragments``): the entry template's name, then a hash of it with the templates'
-        contents and what the page template passed in, made once."""
-        settings: tuple[Any, ...] = (name, *context.items())
+        contents, what it uses of the page (``_page_part``) and what the page template passed
+        in, made once; "" when the output cannot be reused."""
+        if page_part is None:
+            return ""
+        settings: tuple[Any, ...] = (name, page_part, *context.items())
         try:
             prefix = self._key_prefixes.get(settings)
         except TypeError:  # a list or dict passed in: use its text instead
-            settings = (name, repr(sorted(context.items())))
+            settings = (name, page_part, repr(sorted(context.items())))
             prefix = self._key_prefixes.get(settings)
         if prefix is None:
-            if self._templates_digest is None:
-                self._templates_digest = templates_digest(self.search_path)
-            source = "\0".join((self._templates_digest, repr(settings)))
+            source = "\0".join((self._templates_key(), repr(settings)))
             # The template's name first: the cache keeps rendered entries by it (fragment_kind).
             prefix = f"{name}/{hashlib.blake2b(source.encode(), digest_size=8).hexdigest()}"
             self._key_prefixes[settings] = prefix
         return prefix
+
+    def _templates_key(self) -> str:
+        if self._templates_digest is None:
+            self._templates_digest = templates_digest(self.search_path)
+        return self._templates_digest
+
+    def _page_part(self, page: Page, fmt: str, name: str) -> Callable[[], str | None]:
+        """What the entry template ``name`` reads of ``page``, as text for its entries' keys,
+        found when first asked for (after the page template, whose errors come first): ""
+        when it reads nothing of it (the bundled ones), a hash of the attributes it reads
+        when it reads them as ``page.<attribute>``, else of the whole page; None when that
+        includes an entry without a digest (nothing is then reused)."""
+        found: list[str | None] = []
+
+        def page_part() -> str | None:
+            if not found:
+                found.append(self._read_of_page(page, fmt, name))
+            return found[0]
+
+        return page_part
+
+    def _read_of_page(self, page: Page, fmt: str, name: str) -> str | None:
+        key = (self._templates_key(), fmt, name)
+        uses = _PAGE_USES.get(key)
+        if uses is None:
+            with self._template_errors():
+                uses = _PAGE_USES[key] = _page_uses(self.environments[fmt], name)
+        if not uses:
+            return ""
+        names = _PAGE_FIELDS if "" in uses else sorted(uses)
+        try:
+            plain = [(attribute, _plain(getattr(page, attribute, None))) for attribute in names]
+        except _NoDigest:
+            return None
+        return hashlib.blake2b(repr(plain).encode(), digest_size=16).hexdigest()
 
     def _generate(self, name: str, fmt: str, **context: Any) -> Iterator[str]:
         """Render a template piece by piece, turning Jinja2's errors into ``TemplateError``."""
@@ -451,8 +501,68 @@ def _page_json_ld(page: Page) -> Markup:
 
 def _fragment_key(prefix: str, entry: Entry) -> str:
     """An entry's key in ``fragments`` (see ``cache.fragment_kind``); "" when the entry has
-    no digest and so cannot be reused."""
-    return f"{prefix}:{entry.digest}" if entry.digest else ""
+    no digest, or the prefix is "", and so it cannot be reused."""
+    return f"{prefix}:{entry.digest}" if entry.digest and prefix else ""
+
+
+# (templates' digest, format, entry template) → the attributes of ``page`` it reads (see
+# ``_page_uses``): found once per process, as serve makes a Renderer per rebuild.
+_PAGE_USES: dict[tuple[str, str, str], frozenset[str]] = {}
+# What makes a page: what its other attributes are computed from.
+_PAGE_FIELDS = ["title", "themes", "owner", "more_url", "more_text"]
+
+
+def _page_uses(environment: jinja2.Environment, name: str) -> frozenset[str]:
+    """The attributes of ``page`` the template ``name`` and those it extends, includes or
+    imports read, found in their syntax trees: empty when none names ``page``; "" among
+    them when one uses ``page`` otherwise than as ``page.<attribute>`` (passes it on,
+    subscripts it) or names a template only known at render time: then all of it counts."""
+    uses: set[str] = set()
+    seen: set[str] = set()
+    waiting = [name]
+    while waiting:
+        current = waiting.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        assert environment.loader is not None
+        source = environment.loader.get_source(environment, current)[0]
+        tree = environment.parse(source, current)
+        attributes = [
+            node.attr
+            for node in tree.find_all(jinja2.nodes.Getattr)
+            if isinstance(node.node, jinja2.nodes.Name) and node.node.name == "page"
+        ]
+        names = sum(1 for node in tree.find_all(jinja2.nodes.Name) if node.name == "page")
+        uses.update(attributes)
+        if names > len(attributes):
+            uses.add("")
+        for referenced in jinja2.meta.find_referenced_templates(tree):
+            if referenced is None:
+                uses.add("")
+            else:
+                waiting.append(referenced)
+    return frozenset(uses)
+
+
+class _NoDigest(Exception):
+    """An entry without a digest: what depends on it cannot be named by a hash."""
+
+
+def _plain(value: Any) -> Any:
+    """A page attribute's value in plain data for its hash: each entry as its digest (which
+    stands for all of it), themes and sections as their fields."""
+    if isinstance(value, Entry):
+        if not value.digest:
+            raise _NoDigest
+        return value.digest
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    if isinstance(value, (Theme, SectionGroup)):
+        return [_plain(getattr(value, field.name)) for field in dataclasses.fields(value)]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
 
 
 def _entry_functions(entry_texts: EntryTexts) -> dict[str, Any]:
@@ -519,15 +629,14 @@ def _one_final_newline(pieces: Iterable[str]) -> Iterator[str]:
     started = False
     held = ""
     for piece in pieces:
-        if not started:
-            piece = piece.lstrip("\n")
-            started = bool(piece)
-        if not held and not piece.endswith("\n"):  # most pieces: pass on as they are
-            if piece:
-                yield piece
+        text = piece if started else piece.lstrip("\n")
+        started = started or bool(text)
+        if not held and not text.endswith("\n"):  # most pieces: pass on as they are
+            if text:
+                yield text
             continue
         # join, not +: adding a str to Markup would escape the str.
-        text = "".join((held, piece))
+        text = "".join((held, text))
         kept = text.rstrip("\n")
         held = text[len(kept) :]
         if kept:
