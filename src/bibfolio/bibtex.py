@@ -15,9 +15,10 @@ raised: what cannot be read is a ``Failure`` block, in bibfolio's words, at its 
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from sys import intern
 
 # Characters that end a name (an entry type, a field or macro name, a number).
@@ -69,7 +70,12 @@ class Field:
 @dataclass(frozen=True, slots=True)
 class EntryBlock:
     """``@type{key, fields}``; ``text`` is the block as written (what its fields come
-    from), ``after_percent`` whether its line starts with ``%`` (BibTeX still reads it)."""
+    from), ``after_percent`` whether its line starts with ``%`` (BibTeX still reads it).
+
+    ``digest`` names ``text``, and ``texts`` holds the fields' texts by name (the first of
+    repeated names, as BibTeX reads them) when no value uses a macro, else None: made once
+    here, they are reused with the block (``serve`` keeps blocks from one rebuild to the
+    next)."""
 
     entry_type: str
     key: str
@@ -77,6 +83,19 @@ class EntryBlock:
     line: int
     text: str
     after_percent: bool
+    digest: str = field(init=False)
+    texts: Mapping[str, str] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        digest = hashlib.blake2b(self.text.encode(), digest_size=16).hexdigest()
+        object.__setattr__(self, "digest", digest)
+        texts: dict[str, str] | None = {}
+        for f in self.fields:
+            if f.text is None:
+                texts = None
+                break
+            texts.setdefault(f.name, f.text)  # type: ignore[union-attr]  # None: left
+        object.__setattr__(self, "texts", texts)
 
 
 @dataclass(frozen=True, slots=True)

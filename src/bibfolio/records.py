@@ -200,12 +200,9 @@ class Records:
                 path,
                 line,
             )
-        source = _digest(block.text)
-        if all(f.text is not None for f in block.fields):  # no value uses a macro
-            fields: dict[str, str] = {}
-            for f in block.fields:
-                fields.setdefault(f.name, f.text)  # type: ignore[arg-type]  # not None: above
-            self.records[key] = Record(key, block.entry_type, fields, path, line, source)
+        source = block.digest
+        if block.texts is not None:  # no value uses a macro
+            self.records[key] = Record(key, block.entry_type, block.texts, path, line, source)
             return
         memo_key = (source, self.macro_state.key)
         found = self.memo.get(memo_key) if self.memo is not None else None
