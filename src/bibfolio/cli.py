@@ -25,10 +25,8 @@ if TYPE_CHECKING:
     # loads Click and this package's option lists only.
     from collections import Counter
 
-    from .cache import Cache
     from .config import Config
     from .errors import Diagnostic, Severity
-    from .output import Content
 
 CHECK_EXIT = {"clean": 0, "problems": 1, "could not run": 2}
 
@@ -184,95 +182,29 @@ def build(
       bibfolio build refs.bib -s full -f md -o -   # full citations to standard output
       bibfolio build refs.bib --owner "Lianmin Zheng" --owner "L. Zheng"
     """
-    from .build import output_files, write_files
-    from .cache import Cache, LastBuild, freezing_what_is_read
-    from .output import whole_text
+    from .build import build_and_write
+    from .cache import freezing_what_is_read
 
     click.get_current_context().with_resource(freezing_what_is_read(unfreeze=False))
 
     config = _config(bib_files, config_file, options)
     if config.output == STDOUT and len(config.formats) != 1:
         raise click.UsageError("-o - writes one document: choose it with one --format")
-    cache_file = Cache.file_for(bib_files) if use_cache else None
-    key = _build_key(bib_files, config) if cache_file is not None else ""
-    last = LastBuild.load(cache_file, key) if cache_file is not None and key else None
-    cache = None  # read only when there is something to build
-    if last is None and use_cache:
-        cache = Cache() if cache_file is None else Cache.open(cache_file)
-    documents: dict[str, Content]
-    if last is None:
-        documents, papers, messages, entries, groups = _build_documents(bib_files, config, cache)
-    else:  # nothing it depends on changed since the last build: write what that one wrote
-        for message in last.messages:
-            click.echo(message, err=True)
-        documents = dict(last.documents)
-        messages = list(last.messages)
-        entries, groups = last.entries, last.groups
-        papers = {Path(str(config.per_paper)) / name: text for name, text in last.papers.items()}
-    to_stdout = config.output == STDOUT
-    recorded: dict[str, list[bytes]] = {}
-    if last is None and key and not to_stdout:
-        documents, recorded = LastBuild.recording(documents)
-    # Standard output gets the whole text or nothing, like a file.
-    text = whole_text(next(iter(documents.values()))) if to_stdout else ""
-    files = {} if to_stdout else output_files(documents, Path(config.output))
-    written = write_files({**files, **papers}, bib_files)
-    if cache is not None and last is None:
-        cache.save()
-    if cache_file is not None and last is None and key:
-        if to_stdout:
-            recorded = {config.formats[0]: [text.encode()]}
-        base = str(config.per_paper)
-        relative = {str(path.relative_to(base)): paper for path, paper in papers.items()}
-        LastBuild.save(cache_file, key, recorded, relative, tuple(messages), (entries, groups))
-    click.echo(text, nl=False)
-    names = [str(path) for path in written if path not in papers]
-    if papers:
-        names.append(f"{_count(len(papers), 'file', 'files')} in {config.per_paper}")
+    report = build_and_write(bib_files, config, use_cache, say=_say)
+    click.echo(report.stdout, nl=False)
+    names = [str(path) for path in report.written]
+    if report.papers:
+        names.append(f"{_count(report.papers, 'file', 'files')} in {config.per_paper}")
     if names:
         unit = "theme" if config.group_by == "theme" else "group"
+        groups, entries = report.groups, report.entries
         where = f" in {_count(groups, unit, unit + 's')}" if groups else ""  # none: no headings
         click.echo(f"Wrote {_join(names)} ({_count(entries, 'entry', 'entries')}{where})", err=True)
 
 
-def _build_key(bib_files: Sequence[Path], config: Config) -> str:
-    """Everything the output of ``build`` depends on, hashed (not where it goes, nor how
-    many processes make it); "" when a file cannot be read (the build then says why) or is
-    not a regular file."""
-    import dataclasses
-
-    from .cache import build_key
-    from .config import template_search_path
-
-    if not all(path.is_file() for path in bib_files):
-        # A pipe (/dev/stdin, <(…)) can be read once only, and the build must read it.
-        return ""
-    settings = repr(dataclasses.replace(config, output="", jobs=0))
-    try:
-        return build_key(bib_files, settings, template_search_path(config.templates))
-    except OSError:
-        return ""
-
-
-def _build_documents(
-    bib_files: Sequence[Path], config: Config, cache: Cache | None
-) -> tuple[dict[str, Content], dict[Path, str], list[str], int, int]:
-    """Build the page and print its warnings and notes; return its documents (streamed as
-    they are written), per-paper files, those messages, and its numbers of entries and
-    groups with a heading."""
-    from .build import build_page, owner_note, per_paper_files, stream_documents
-
-    result = build_page(bib_files, config, cache)
-    messages = [str(warning) for warning in result.warnings]
-    note = owner_note(result.inferred_owner)
-    if note:
-        messages.append(note)
-    for message in messages:
-        click.echo(message, err=True)
-    documents: dict[str, Content] = {**stream_documents(result.page, config, cache)}
-    papers = per_paper_files(result.page, config)
-    groups = sum(1 for theme in result.page.themes if theme.title)
-    return documents, papers, messages, len(result.page.entries), groups
+def _say(message: str) -> None:
+    """A warning or note, to standard error."""
+    click.echo(message, err=True)
 
 
 def _report_format(help_text: str) -> Callable[[Command], Command]:
