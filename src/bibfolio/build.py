@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -70,6 +71,16 @@ def analyse(bib_paths: Sequence[Path], config: Config, cache: Cache | None = Non
     order = {path: index for index, path in enumerate(bib_paths)}
     diagnostics.sort(key=lambda d: (order.get(d.path, len(order)) if d.path else -1, d.line or 0))
     return Analysis(bibliography, entries, tuple(diagnostics), owners, inferred)
+
+
+@contextmanager
+def files_cache(bib_paths: Sequence[Path], use_cache: bool) -> Iterator[Cache | None]:
+    """The cache of earlier runs on these files (None without ``use_cache``), saved when
+    the block using it ends without an error."""
+    cache = Cache.for_files(bib_paths) if use_cache else None
+    yield cache
+    if cache is not None:
+        cache.save()
 
 
 def read_settings(config: Config) -> ReadSettings:

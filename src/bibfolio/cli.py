@@ -23,10 +23,7 @@ from .options import (
 if TYPE_CHECKING:
     # The rest of bibfolio is imported by the commands that use it: `bibfolio --help`
     # loads Click and this package's option lists only.
-    from collections import Counter
-
     from .config import Config
-    from .errors import Diagnostic, Severity
 
 CHECK_EXIT = {"clean": 0, "problems": 1, "could not run": 2}
 
@@ -247,25 +244,23 @@ def check(
     """
     from collections import Counter
 
-    from .build import analyse
-    from .cache import Cache, freezing_what_is_read
-    from .errors import BibfolioError, Severity
+    from .build import analyse, files_cache
+    from .cache import freezing_what_is_read
+    from .errors import BibfolioError, Severity, diagnostics_json
 
     ctx = click.get_current_context()
     ctx.with_resource(freezing_what_is_read(unfreeze=False))
     try:
         config = _config(bib_files, config_file, options)
-        cache = Cache.for_files(bib_files) if use_cache else None
-        diagnostics = analyse(bib_files, config, cache).diagnostics
-        if cache is not None:
-            cache.save()
+        with files_cache(bib_files, use_cache) as cache:
+            diagnostics = analyse(bib_files, config, cache).diagnostics
     except BibfolioError as error:
         click.echo(f"Error: {error}", err=True)
         ctx.exit(CHECK_EXIT["could not run"])
     counts = Counter(d.severity for d in diagnostics)
     problems = counts[Severity.ERROR] + counts[Severity.WARNING]
     if output_format == "json":
-        click.echo(_diagnostics_json(bib_files, diagnostics, counts))
+        click.echo(diagnostics_json(bib_files, diagnostics))
     else:
         for diagnostic in diagnostics:
             click.echo(str(diagnostic))
@@ -294,35 +289,16 @@ def init(bib_file: Path | None, templates: bool, force: bool, encoding: str | No
       bibfolio init refs.bib
       bibfolio init refs.bib --templates   # and templates/ to edit
     """
-    from .config import bundled_templates_dir
-    from .load import load
     from .model import THEME_SEPARATOR
-    from .names import infer_owner
-    from .output import write_all
-    from .scaffold import TEMPLATES_DIRNAME, config_file, config_text, template_copies
+    from .scaffold import init_project
 
-    directory = bib_file.parent if bib_file else Path()
-    owner, themes = None, []
-    if bib_file is not None:
-        entries = load([bib_file], encoding or "utf-8").entries
-        guess = infer_owner(entries)
-        owner = guess.person.name if guess else None
-        themes = list(dict.fromkeys(theme for entry in entries for theme in entry.themes))
-    copied: dict[Path, bytes] = {}
-    destination = directory / TEMPLATES_DIRNAME
-    if templates:
-        copied = template_copies(bundled_templates_dir(), destination, force)
-    settings = config_file(directory, config_text(owner, themes, templates), force)
-    write_all({**copied, **settings})  # all or nothing: a failed init leaves no half project
-    path = next(iter(settings))
-    click.echo(
-        f"Wrote {path}" + (f" and {len(copied)} templates in {destination}" if copied else ""),
-        err=True,
-    )
-    if owner:
-        listed = _count(len(themes), "theme", "themes")
-        click.echo(f'Owner set to "{owner}" and {listed} listed: check them.', err=True)
-    if not themes:
+    report = init_project(bib_file, templates, force, encoding)
+    copied = f" and {report.templates} templates in {report.templates_dir}"
+    click.echo(f"Wrote {report.config_file}" + (copied if report.templates else ""), err=True)
+    if report.owner:
+        listed = _count(len(report.themes), "theme", "themes")
+        click.echo(f'Owner set to "{report.owner}" and {listed} listed: check them.', err=True)
+    if not report.themes:
         click.echo(
             f"To group papers by research theme, give them a theme field, several separated "
             f'by "{THEME_SEPARATOR}": theme = {{Systems{THEME_SEPARATOR} Compilers}}',
@@ -424,15 +400,13 @@ def explain(
       bibfolio explain refs.bib --key zheng2022alpa
       bibfolio explain refs.bib -k vllm -k zheng2022alpa --format json
     """
-    from .cache import Cache
+    from .build import files_cache
     from .explain import explain as explain_entries
     from .explain import report_text, reports_json
 
     config = _config(bib_files, config_file, options)
-    cache = Cache.for_files(bib_files) if use_cache else None
-    reports = explain_entries(bib_files, config, keys, cache)
-    if cache is not None:
-        cache.save()
+    with files_cache(bib_files, use_cache) as cache:
+        reports = explain_entries(bib_files, config, keys, cache)
     if output_format == "json":
         click.echo(reports_json(reports))
     else:
@@ -459,41 +433,13 @@ def stats(
       bibfolio stats refs.bib
       bibfolio stats refs.bib --format json > stats.json
     """
-    from .cache import Cache
+    from .build import files_cache
     from .explain import stats_json, stats_text, summarise
 
     config = _config(bib_files, config_file, options)
-    cache = Cache.for_files(bib_files) if use_cache else None
-    summary = summarise(bib_files, config, cache)
-    if cache is not None:
-        cache.save()
+    with files_cache(bib_files, use_cache) as cache:
+        summary = summarise(bib_files, config, cache)
     click.echo(stats_json(summary) if output_format == "json" else stats_text(summary))
-
-
-def _diagnostics_json(
-    bib_files: Sequence[Path], diagnostics: Sequence[Diagnostic], counts: Counter[Severity]
-) -> str:
-    """The check report as JSON (versioned, so CI scripts can rely on its shape)."""
-    import json
-
-    from .errors import Severity
-
-    report = {
-        "version": 1,
-        "files": [str(path) for path in bib_files],
-        "summary": {severity.value: counts[severity] for severity in Severity},
-        "diagnostics": [
-            {
-                "path": str(d.path) if d.path else None,
-                "line": d.line,
-                "severity": d.severity.value,
-                "code": d.code,
-                "message": d.message,
-            }
-            for d in diagnostics
-        ],
-    }
-    return json.dumps(report, indent=2, ensure_ascii=False)
 
 
 def _join(names: Sequence[str]) -> str:
