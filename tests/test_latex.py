@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from pylatexenc.macrospec import LatexContextDb
 
 from bibfolio.cli import main
-from bibfolio.latex import _parsed_spans, _parser_context, _tidy, to_spans, to_unicode
+from bibfolio.latex import _parsed_spans, _tidy, to_spans, to_unicode
+from bibfolio.latex_context import parser_context
 from bibfolio.model import Span
 
 # Pieces of field text as .bib files write them: words, groups, commands and their
@@ -74,7 +75,7 @@ def test_groups_keep_their_styles_and_text() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="~-`'?!&a \\{", max_size=12))
 def test_specials_are_looked_up_as_pylatexenc_looks_them_up(text: str) -> None:
-    context = _parser_context()
+    context = parser_context()
     for pos in range(len(text)):
         expected = LatexContextDb.test_for_specials(context, text, pos)
         assert context.test_for_specials(text, pos) is expected

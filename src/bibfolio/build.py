@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .cache import Cache
+from .cache import Cache, LastBuild, build_key
 from .check import check
 from .choices import OUTPUT_NAMES, STDOUT
-from .config import Config
+from .config import Config, template_search_path
 from .entries import ReadSettings
 from .errors import BibfolioError, Diagnostic, Severity
 from .group import group_page
@@ -69,6 +71,16 @@ def analyse(bib_paths: Sequence[Path], config: Config, cache: Cache | None = Non
     order = {path: index for index, path in enumerate(bib_paths)}
     diagnostics.sort(key=lambda d: (order.get(d.path, len(order)) if d.path else -1, d.line or 0))
     return Analysis(bibliography, entries, tuple(diagnostics), owners, inferred)
+
+
+@contextmanager
+def files_cache(bib_paths: Sequence[Path], use_cache: bool) -> Iterator[Cache | None]:
+    """The cache of earlier runs on these files (None without ``use_cache``), saved when
+    the block using it ends without an error."""
+    cache = Cache.for_files(bib_paths) if use_cache else None
+    yield cache
+    if cache is not None:
+        cache.save()
 
 
 def read_settings(config: Config) -> ReadSettings:
@@ -244,3 +256,95 @@ def _identity(path: Path) -> tuple[int, int]:
     """What names a file whatever the path to it (links, "..", symbolic links)."""
     status = path.stat()
     return status.st_dev, status.st_ino
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """What ``build_and_write`` did, for the CLI to tell."""
+
+    written: tuple[Path, ...]  # the documents written (one that already held its text is not)
+    papers: int  # per-paper files, written or not
+    entries: int
+    groups: int  # groups with a heading
+    stdout: str  # the document for standard output (``-o -``), else ""
+
+
+def build_and_write(
+    bib_paths: Sequence[Path], config: Config, use_cache: bool, say: Callable[[str], None]
+) -> BuildReport:
+    """What ``bibfolio build`` does: build the page and write its documents and per-paper
+    files, telling ``say`` its warnings and notes before anything is written.
+
+    With ``use_cache``, what earlier builds computed is reused, and a build whose inputs,
+    settings and templates did not change since the last is no build at all: what that one
+    wrote (and said) is written (and said) again.
+    """
+    cache_file = Cache.file_for(bib_paths) if use_cache else None
+    key = _build_key(bib_paths, config) if cache_file is not None else ""
+    last = LastBuild.load(cache_file, key) if cache_file is not None and key else None
+    cache = None  # read only when there is something to build
+    if last is None and use_cache:
+        cache = Cache() if cache_file is None else Cache.open(cache_file)
+    documents: dict[str, Content]
+    if last is None:
+        documents, papers, messages, entries, groups = _build_documents(
+            bib_paths, config, cache, say
+        )
+    else:  # nothing it depends on changed since the last build: write what that one wrote
+        messages = list(last.messages)
+        for message in messages:
+            say(message)
+        documents = dict(last.documents)
+        entries, groups = last.entries, last.groups
+        papers = {Path(str(config.per_paper)) / name: text for name, text in last.papers.items()}
+    to_stdout = config.output == STDOUT
+    recorded: dict[str, list[bytes]] = {}
+    if last is None and key and not to_stdout:
+        documents, recorded = LastBuild.recording(documents)
+    # Standard output gets the whole text or nothing, like a file.
+    text = whole_text(next(iter(documents.values()))) if to_stdout else ""
+    files = {} if to_stdout else output_files(documents, Path(config.output))
+    written = write_files({**files, **papers}, bib_paths)
+    if cache is not None and last is None:
+        cache.save()
+    if cache_file is not None and last is None and key:
+        if to_stdout:
+            recorded = {config.formats[0]: [text.encode()]}
+        base = str(config.per_paper)
+        relative = {str(path.relative_to(base)): paper for path, paper in papers.items()}
+        LastBuild.save(cache_file, key, recorded, relative, tuple(messages), (entries, groups))
+    documents_written = tuple(path for path in written if path not in papers)
+    return BuildReport(documents_written, len(papers), entries, groups, text)
+
+
+def _build_key(bib_paths: Sequence[Path], config: Config) -> str:
+    """Everything the output of ``build_and_write`` depends on, hashed (not where it goes,
+    nor how many processes make it); "" when a file cannot be read (the build then says why)
+    or is not a regular file."""
+    if not all(path.is_file() for path in bib_paths):
+        # A pipe (/dev/stdin, <(…)) can be read once only, and the build must read it.
+        return ""
+    settings = repr(dataclasses.replace(config, output="", jobs=0))
+    try:
+        return build_key(bib_paths, settings, template_search_path(config.templates))
+    except OSError:
+        return ""
+
+
+def _build_documents(
+    bib_paths: Sequence[Path], config: Config, cache: Cache | None, say: Callable[[str], None]
+) -> tuple[dict[str, Content], dict[Path, str], list[str], int, int]:
+    """Build the page and tell ``say`` its warnings and notes; return its documents
+    (streamed as they are written), per-paper files, those messages, and its numbers of
+    entries and of groups with a heading."""
+    result = build_page(bib_paths, config, cache)
+    messages = [str(warning) for warning in result.warnings]
+    note = owner_note(result.inferred_owner)
+    if note:
+        messages.append(note)
+    for message in messages:
+        say(message)
+    documents: dict[str, Content] = {**stream_documents(result.page, config, cache)}
+    papers = per_paper_files(result.page, config)
+    groups = sum(1 for theme in result.page.themes if theme.title)
+    return documents, papers, messages, len(result.page.entries), groups

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .choices import FORMATS, GROUPINGS, SITES, STDOUT, SUPERVISED
+from .choices import STDOUT
 from .options import (
     CONTEXT_SETTINGS,
     Command,
     bib_files,
+    build_options,
     cache_option,
     input_options,
     skip_invalid_option,
@@ -23,12 +24,7 @@ from .options import (
 if TYPE_CHECKING:
     # The rest of bibfolio is imported by the commands that use it: `bibfolio --help`
     # loads Click and this package's option lists only.
-    from collections import Counter
-
-    from .cache import Cache
     from .config import Config
-    from .errors import Diagnostic, Severity
-    from .output import Content
 
 CHECK_EXIT = {"clean": 0, "problems": 1, "could not run": 2}
 
@@ -82,14 +78,6 @@ def main() -> None:
     Papers are grouped by research theme, then into projects, first-author and other
     publications. Run `bibfolio build --help` to see how.
     """
-    _quiet_bibtexparser()
-
-
-def _quiet_bibtexparser() -> None:
-    """bibtexparser logs each block it cannot read; bibfolio reports those itself, once."""
-    import logging  # here, not for --help
-
-    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 
 def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[str, Any]) -> Config:
@@ -100,75 +88,7 @@ def _config(bib_files: Sequence[Path], config_file: Path | None, options: dict[s
 
 @main.command(short_help="Build publication pages from .bib files.")
 @bib_files
-@click.option(
-    "-o",
-    "--output",
-    metavar="DIR",
-    help="Directory for publications.html / publications.md, or - for standard output.  "
-    "[default: site]",
-)
-@click.option(
-    "-f",
-    "--format",
-    "formats",
-    multiple=True,
-    type=click.Choice(FORMATS),
-    help="Output format; repeat for several. json is the grouped page model, csl-json the "
-    "papers as CSL items (pandoc, Zotero, citeproc-js).  [default: html and md]",
-)
-@style_options
-@click.option(
-    "--fragment/--page",
-    default=None,
-    help="A fragment to embed (no <html>/<head>, no Markdown title) or a whole page.  "
-    "[default: page]",
-)
-@click.option(
-    "--group-by",
-    type=click.Choice(GROUPINGS),
-    help="Group papers by research theme, by year or by type.  [default: theme]",
-)
-@click.option(
-    "--supervised",
-    type=click.Choice(SUPERVISED),
-    help="Theses you supervised (an advisor, or no advisor named, and you not the author): "
-    "their own section, or omit them.  [default: section]",
-)
-@click.option(
-    "--front-matter/--no-front-matter",
-    default=None,
-    help="Start the Markdown with Jekyll front matter (title, permalink, author_profile), "
-    "ready for academicpages' _pages/.",
-)
-@click.option(
-    "--permalink", metavar="PATH", help="Permalink in the front matter.  [default: /publications/]"
-)
-@click.option(
-    "--site-url",
-    metavar="URL",
-    help="Your site's address (https://example.org/): absolute links in paper pages, feeds "
-    "and metadata are made from it.",
-)
-@click.option(
-    "--per-paper",
-    metavar="DIR",
-    help="Also write one file per paper into DIR, for --site's collection or as pages.",
-)
-@click.option(
-    "--site",
-    type=click.Choice(SITES),
-    help="Layout of --per-paper files: academicpages' _publications/, Hugo page bundles "
-    "(content/publication/) or html pages (<key>/index.html) with citation tags and JSON-LD "
-    "for Google Scholar.  [default: academicpages]",
-)
-@click.option(
-    "-j",
-    "--jobs",
-    type=int,
-    metavar="N",
-    help="Processes to use for the entries not in the cache (on large files); 0 means one "
-    "per CPU.  [default: 0]",
-)
+@build_options
 @skip_invalid_option
 @cache_option
 @input_options
@@ -184,95 +104,29 @@ def build(
       bibfolio build refs.bib -s full -f md -o -   # full citations to standard output
       bibfolio build refs.bib --owner "Lianmin Zheng" --owner "L. Zheng"
     """
-    from .build import output_files, write_files
-    from .cache import Cache, LastBuild, freezing_what_is_read
-    from .output import whole_text
+    from .build import build_and_write
+    from .cache import freezing_what_is_read
 
     click.get_current_context().with_resource(freezing_what_is_read(unfreeze=False))
 
     config = _config(bib_files, config_file, options)
     if config.output == STDOUT and len(config.formats) != 1:
         raise click.UsageError("-o - writes one document: choose it with one --format")
-    cache_file = Cache.file_for(bib_files) if use_cache else None
-    key = _build_key(bib_files, config) if cache_file is not None else ""
-    last = LastBuild.load(cache_file, key) if cache_file is not None and key else None
-    cache = None  # read only when there is something to build
-    if last is None and use_cache:
-        cache = Cache() if cache_file is None else Cache.open(cache_file)
-    documents: dict[str, Content]
-    if last is None:
-        documents, papers, messages, entries, groups = _build_documents(bib_files, config, cache)
-    else:  # nothing it depends on changed since the last build: write what that one wrote
-        for message in last.messages:
-            click.echo(message, err=True)
-        documents = dict(last.documents)
-        messages = list(last.messages)
-        entries, groups = last.entries, last.groups
-        papers = {Path(str(config.per_paper)) / name: text for name, text in last.papers.items()}
-    to_stdout = config.output == STDOUT
-    recorded: dict[str, list[bytes]] = {}
-    if last is None and key and not to_stdout:
-        documents, recorded = LastBuild.recording(documents)
-    # Standard output gets the whole text or nothing, like a file.
-    text = whole_text(next(iter(documents.values()))) if to_stdout else ""
-    files = {} if to_stdout else output_files(documents, Path(config.output))
-    written = write_files({**files, **papers}, bib_files)
-    if cache is not None and last is None:
-        cache.save()
-    if cache_file is not None and last is None and key:
-        if to_stdout:
-            recorded = {config.formats[0]: [text.encode()]}
-        base = str(config.per_paper)
-        relative = {str(path.relative_to(base)): paper for path, paper in papers.items()}
-        LastBuild.save(cache_file, key, recorded, relative, tuple(messages), (entries, groups))
-    click.echo(text, nl=False)
-    names = [str(path) for path in written if path not in papers]
-    if papers:
-        names.append(f"{_count(len(papers), 'file', 'files')} in {config.per_paper}")
+    report = build_and_write(bib_files, config, use_cache, say=_say)
+    click.echo(report.stdout, nl=False)
+    names = [str(path) for path in report.written]
+    if report.papers:
+        names.append(f"{_count(report.papers, 'file', 'files')} in {config.per_paper}")
     if names:
         unit = "theme" if config.group_by == "theme" else "group"
+        groups, entries = report.groups, report.entries
         where = f" in {_count(groups, unit, unit + 's')}" if groups else ""  # none: no headings
         click.echo(f"Wrote {_join(names)} ({_count(entries, 'entry', 'entries')}{where})", err=True)
 
 
-def _build_key(bib_files: Sequence[Path], config: Config) -> str:
-    """Everything the output of ``build`` depends on, hashed (not where it goes, nor how
-    many processes make it); "" when a file cannot be read (the build then says why) or is
-    not a regular file."""
-    import dataclasses
-
-    from .cache import build_key
-    from .config import template_search_path
-
-    if not all(path.is_file() for path in bib_files):
-        # A pipe (/dev/stdin, <(…)) can be read once only, and the build must read it.
-        return ""
-    settings = repr(dataclasses.replace(config, output="", jobs=0))
-    try:
-        return build_key(bib_files, settings, template_search_path(config.templates))
-    except OSError:
-        return ""
-
-
-def _build_documents(
-    bib_files: Sequence[Path], config: Config, cache: Cache | None
-) -> tuple[dict[str, Content], dict[Path, str], list[str], int, int]:
-    """Build the page and print its warnings and notes; return its documents (streamed as
-    they are written), per-paper files, those messages, and its numbers of entries and
-    groups with a heading."""
-    from .build import build_page, owner_note, per_paper_files, stream_documents
-
-    result = build_page(bib_files, config, cache)
-    messages = [str(warning) for warning in result.warnings]
-    note = owner_note(result.inferred_owner)
-    if note:
-        messages.append(note)
-    for message in messages:
-        click.echo(message, err=True)
-    documents: dict[str, Content] = {**stream_documents(result.page, config, cache)}
-    papers = per_paper_files(result.page, config)
-    groups = sum(1 for theme in result.page.themes if theme.title)
-    return documents, papers, messages, len(result.page.entries), groups
+def _say(message: str) -> None:
+    """A warning or note, to standard error."""
+    click.echo(message, err=True)
 
 
 def _report_format(help_text: str) -> Callable[[Command], Command]:
@@ -315,25 +169,23 @@ def check(
     """
     from collections import Counter
 
-    from .build import analyse
-    from .cache import Cache, freezing_what_is_read
-    from .errors import BibfolioError, Severity
+    from .build import analyse, files_cache
+    from .cache import freezing_what_is_read
+    from .errors import BibfolioError, Severity, diagnostics_json
 
     ctx = click.get_current_context()
     ctx.with_resource(freezing_what_is_read(unfreeze=False))
     try:
         config = _config(bib_files, config_file, options)
-        cache = Cache.for_files(bib_files) if use_cache else None
-        diagnostics = analyse(bib_files, config, cache).diagnostics
-        if cache is not None:
-            cache.save()
+        with files_cache(bib_files, use_cache) as cache:
+            diagnostics = analyse(bib_files, config, cache).diagnostics
     except BibfolioError as error:
         click.echo(f"Error: {error}", err=True)
         ctx.exit(CHECK_EXIT["could not run"])
     counts = Counter(d.severity for d in diagnostics)
     problems = counts[Severity.ERROR] + counts[Severity.WARNING]
     if output_format == "json":
-        click.echo(_diagnostics_json(bib_files, diagnostics, counts))
+        click.echo(diagnostics_json(bib_files, diagnostics))
     else:
         for diagnostic in diagnostics:
             click.echo(str(diagnostic))
@@ -362,35 +214,16 @@ def init(bib_file: Path | None, templates: bool, force: bool, encoding: str | No
       bibfolio init refs.bib
       bibfolio init refs.bib --templates   # and templates/ to edit
     """
-    from .config import bundled_templates_dir
-    from .load import load
     from .model import THEME_SEPARATOR
-    from .names import infer_owner
-    from .output import write_all
-    from .scaffold import TEMPLATES_DIRNAME, config_file, config_text, template_copies
+    from .scaffold import init_project
 
-    directory = bib_file.parent if bib_file else Path()
-    owner, themes = None, []
-    if bib_file is not None:
-        entries = load([bib_file], encoding or "utf-8").entries
-        guess = infer_owner(entries)
-        owner = guess.person.name if guess else None
-        themes = list(dict.fromkeys(theme for entry in entries for theme in entry.themes))
-    copied: dict[Path, bytes] = {}
-    destination = directory / TEMPLATES_DIRNAME
-    if templates:
-        copied = template_copies(bundled_templates_dir(), destination, force)
-    settings = config_file(directory, config_text(owner, themes, templates), force)
-    write_all({**copied, **settings})  # all or nothing: a failed init leaves no half project
-    path = next(iter(settings))
-    click.echo(
-        f"Wrote {path}" + (f" and {len(copied)} templates in {destination}" if copied else ""),
-        err=True,
-    )
-    if owner:
-        listed = _count(len(themes), "theme", "themes")
-        click.echo(f'Owner set to "{owner}" and {listed} listed: check them.', err=True)
-    if not themes:
+    report = init_project(bib_file, templates, force, encoding)
+    copied = f" and {report.templates} templates in {report.templates_dir}"
+    click.echo(f"Wrote {report.config_file}" + (copied if report.templates else ""), err=True)
+    if report.owner:
+        listed = _count(len(report.themes), "theme", "themes")
+        click.echo(f'Owner set to "{report.owner}" and {listed} listed: check them.', err=True)
+    if not report.themes:
         click.echo(
             f"To group papers by research theme, give them a theme field, several separated "
             f'by "{THEME_SEPARATOR}": theme = {{Systems{THEME_SEPARATOR} Compilers}}',
@@ -492,15 +325,13 @@ def explain(
       bibfolio explain refs.bib --key zheng2022alpa
       bibfolio explain refs.bib -k vllm -k zheng2022alpa --format json
     """
-    from .cache import Cache
+    from .build import files_cache
     from .explain import explain as explain_entries
     from .explain import report_text, reports_json
 
     config = _config(bib_files, config_file, options)
-    cache = Cache.for_files(bib_files) if use_cache else None
-    reports = explain_entries(bib_files, config, keys, cache)
-    if cache is not None:
-        cache.save()
+    with files_cache(bib_files, use_cache) as cache:
+        reports = explain_entries(bib_files, config, keys, cache)
     if output_format == "json":
         click.echo(reports_json(reports))
     else:
@@ -527,41 +358,13 @@ def stats(
       bibfolio stats refs.bib
       bibfolio stats refs.bib --format json > stats.json
     """
-    from .cache import Cache
+    from .build import files_cache
     from .explain import stats_json, stats_text, summarise
 
     config = _config(bib_files, config_file, options)
-    cache = Cache.for_files(bib_files) if use_cache else None
-    summary = summarise(bib_files, config, cache)
-    if cache is not None:
-        cache.save()
+    with files_cache(bib_files, use_cache) as cache:
+        summary = summarise(bib_files, config, cache)
     click.echo(stats_json(summary) if output_format == "json" else stats_text(summary))
-
-
-def _diagnostics_json(
-    bib_files: Sequence[Path], diagnostics: Sequence[Diagnostic], counts: Counter[Severity]
-) -> str:
-    """The check report as JSON (versioned, so CI scripts can rely on its shape)."""
-    import json
-
-    from .errors import Severity
-
-    report = {
-        "version": 1,
-        "files": [str(path) for path in bib_files],
-        "summary": {severity.value: counts[severity] for severity in Severity},
-        "diagnostics": [
-            {
-                "path": str(d.path) if d.path else None,
-                "line": d.line,
-                "severity": d.severity.value,
-                "code": d.code,
-                "message": d.message,
-            }
-            for d in diagnostics
-        ],
-    }
-    return json.dumps(report, indent=2, ensure_ascii=False)
 
 
 def _join(names: Sequence[str]) -> str:

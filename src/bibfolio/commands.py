@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from .errors import ConfigError
-from .latex import is_known_command
+from .latex_context import is_known_command
 from .venues import aas_macros
 
 # Expansions a text may take besides one per command in it, and the characters it may grow

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -65,3 +67,27 @@ class Diagnostic:
     def to_error(self, advice: str = "") -> BibSyntaxError:
         """The exception a strict caller raises for this diagnostic, with what to do about it."""
         return BibSyntaxError(f"{self.message}{advice}", self.path, self.line)
+
+
+def diagnostics_json(bib_paths: Sequence[Path], diagnostics: Sequence[Diagnostic]) -> str:
+    """What ``bibfolio check --format json`` prints: the files, the number of diagnostics
+    of each severity and the diagnostics (versioned, so CI scripts can rely on its shape)."""
+    report = {
+        "version": 1,
+        "files": [str(path) for path in bib_paths],
+        "summary": {
+            severity.value: sum(1 for d in diagnostics if d.severity is severity)
+            for severity in Severity
+        },
+        "diagnostics": [
+            {
+                "path": str(d.path) if d.path else None,
+                "line": d.line,
+                "severity": d.severity.value,
+                "code": d.code,
+                "message": d.message,
+            }
+            for d in diagnostics
+        ],
+    }
+    return json.dumps(report, indent=2, ensure_ascii=False)

@@ -9,14 +9,10 @@ unknown commands stay visible.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from pylatexenc.latex2text import (
-    LatexNodes2Text,
-    MacroTextSpec,
-    get_default_latex_context_db,
-)
+from pylatexenc.latex2text import LatexNodes2Text
 from pylatexenc.latexwalker import (
     LatexCharsNode,
     LatexGroupNode,
@@ -25,15 +21,17 @@ from pylatexenc.latexwalker import (
     LatexNode,
     LatexWalker,
 )
-from pylatexenc.latexwalker import get_default_latex_context_db as get_parser_context_db
-from pylatexenc.macrospec import (
-    LatexContextDb,
-    MacroSpec,
-    MacroStandardArgsParser,
-    SpecialsSpec,
-    VerbatimArgsParser,
-)
 
+from .latex_context import (
+    SCRIPT_COMMANDS,
+    STYLE_COMMANDS,
+    STYLE_SWITCHES,
+    TEXT_ARGUMENT_COMMANDS,
+    decoder,
+    math_decoder,
+    parser_context,
+    without_primitives,
+)
 from .model import Span
 
 # Text without these reads the same before and after decoding, so it skips the parser (a
@@ -77,173 +75,6 @@ UNSCRIPTED = str.maketrans(
 # What makes a script in math.
 SCRIPT_MARKS = {"_": "sub", "^": "sup"}
 _SCRIPT_MARK = re.compile(r"([_^])")
-
-# Commands whose argument is shown in a style, and declarations that style the rest of a group.
-STYLE_COMMANDS = {
-    "emph": "em",
-    "textit": "em",
-    "textsl": "em",
-    "textbf": "strong",
-    "texttt": "code",
-}
-# Commands whose argument is a sub- or superscript in text, as ``_`` and ``^`` are in math.
-SCRIPT_COMMANDS = {"textsubscript": "sub", "textsuperscript": "sup"}
-# Commands whose argument reads as its text, in math and out (``\\mathbf{x}`` is "x", not
-# pylatexenc's "𝐱"); in math, the scripts in their argument are still scripts.
-TEXT_ARGUMENT_COMMANDS = (
-    *("mbox", "hbox", "vbox", "text", "textrm", "textnormal", "textup", "mathrm", "mathbf"),
-    *("mathit", "mathsf", "mathtt", "mathnormal", "operatorname", "llap", "rlap"),
-)
-STYLE_SWITCHES = {
-    **{"em": "em", "it": "em", "itshape": "em", "sl": "em", "slshape": "em"},
-    **{"bf": "strong", "bfseries": "strong", "tt": "code", "ttfamily": "code"},
-    # Switches to a plain face: the text after them is shown plainly.
-    **{"rm": "", "rmfamily": "", "sf": "", "sffamily": "", "sc": "", "scshape": ""},
-    **{"upshape": "", "normalfont": "", "smc": "", "ssf": "", "manfnt": ""},
-}
-# Commands without arguments that pylatexenc's tables lack (or read otherwise), as text:
-# logos and typography of TeX's own bibliographies (TeX Live's tugboat.bib uses them all;
-# their style files define them, which bibfolio does not read), characters as Zotero writes
-# them, and spacing and line-breaking commands, which show nothing or a space.
-TEXT_COMMANDS = {
-    **{"slash": "/", "hyphen": "-", "Dash": " \u2014 ", "dash": "\u2014", "S": "§", "P": "¶"},
-    **{"copyright": "©", "pounds": "£", "euro": "€", "dag": "†", "ddag": "‡"},
-    # Zotero (Better BibTeX) writes characters special to LaTeX so.
-    **{"textless": "<", "textgreater": ">", "textbar": "|", "textunderscore": "_"},
-    **{"textpercent": "%", "textbraceleft": "{", "textbraceright": "}", "textasciicircum": "^"},
-    **{"textperiodcentered": "·"},
-    **{"LaTeXe": "LaTeX2ε", "AmS": "AMS", "AMS": "AMS", "AMSTeX": "AMS-TeX", "eTeX": "ε-TeX"},
-    **{"MF": "METAFONT", "MP": "MetaPost", "ConTeXt": "ConTeXt", "SliTeX": "SliTeX"},
-    **{"XeTeX": "XeTeX", "XeLaTeX": "XeLaTeX", "LuaTeX": "LuaTeX", "LuaLaTeX": "LuaLaTeX"},
-    **{"pdfTeX": "pdfTeX", "pdfLaTeX": "pdfLaTeX", "PS": "PostScript", "PDF": "PDF"},
-    **{"XML": "XML", "HTML": "HTML", "DVI": "DVI", "CTAN": "CTAN", "TUG": "TUG"},
-    **{"TUB": "TUGboat", "VAX": "VAX", "VMS": "VMS", "UNIX": "UNIX", "SGML": "SGML"},
-    **{"emdash": "\u2014", "endash": "\u2013", "METAFONT": "METAFONT", "POSTSCRIPT": "PostScript"},
-    **{"AmSTeX": "AMS-TeX", "AMSTEX": "AMS-TeX", "AmSLaTeX": "AMS-LaTeX", "AMSLaTeX": "AMS-LaTeX"},
-    **{"TikZ": "TikZ", "PiCTeX": "PiCTeX", "LyX": "LyX", "TeXLive": "TeX Live", "WEB": "WEB"},
-    **{"AllTeX": "(La)TeX", "OMEGA": "Omega", "NTS": "NTS"},
-    **{"nobreakspace": "\u00a0", "thinspace": "\u2009", "enspace": "\u2002", "par": " "},
-    **{"newblock": " ", "@": "", "/": "", "relax": "", "protect": "", "noindent": ""},
-    **{"allowbreak": "", "break": "", "linebreak": "", "nobreak": "", "unskip": ""},
-    # A backslash before a line break is a space, as before a space.
-    **{"\n": " ", "null": ""},
-    # Sizes change nothing a page of plain text shows.
-    **{"tiny": "", "scriptsize": "", "footnotesize": "", "small": "", "normalsize": ""},
-    **{"large": "", "Large": "", "LARGE": "", "huge": "", "Huge": ""},
-    # Symbols pylatexenc lacks or reads as ASCII (\prime as "'"); \cprime is the soft sign of
-    # transliterated Russian (AMS's Bol\cprime shoi).
-    **{"ne": "≠", "prime": "′", "cprime": "ʹ", "cdprime": "ʺ", "sun": "☉", "degree": "°"},
-}
-# TeX primitives that only move or space things, with the dimension, glue or number they
-# take (``\\kern-.1em``, ``\\raise.5ex``, ``\\hskip 0pt plus 1fil``, ``\\penalty10000``):
-# pylatexenc would read the argument as text, so they go before it parses. A skip is a
-# space between words; the rest (a kern inside a logo, a raised accent) shows nothing.
-_NUMBER = r"[-+]?\s*(?:\d+(?:\.\d*)?|\.\d+)"
-_DIMEN = rf"{_NUMBER}\s*(?:true\s*)?(?:em|ex|pt|pc|in|cm|mm|bp|dd|cc|sp|mu)"
-_GLUE = rf"{_DIMEN}(?:\s*plus\s*(?:{_DIMEN}|(?:{_NUMBER})?\s*fil+))?"
-_SPACING_PRIMITIVE = re.compile(
-    rf"\\(?:(kern|mkern|raise|lower|moveleft|moveright)\s*{_DIMEN}"
-    rf"|(hskip|vskip|mskip)\s*{_GLUE}(?:\s*minus\s*(?:{_DIMEN}|(?:{_NUMBER})?\s*fil+))?"
-    r"|(penalty|spacefactor)\s*[-+]?\s*\d+)\s*"
-)
-# \accent and a slot of the OT1 encoding (plain TeX's accents) reads as LaTeX's command.
-_OT1_ACCENTS = {18: "`", 19: "'", 20: "v", 21: "u", 22: "=", 23: "r", 24: "c", 94: "^"}
-_OT1_ACCENTS |= {95: ".", 125: "H", 126: "~", 127: '"'}
-_ACCENT_PRIMITIVE = re.compile(r"\\accent\s*(?:\"([0-9A-Fa-f]+)|'([0-7]+)|(\d+))\s?")
-
-
-@lru_cache(maxsize=1)
-def _context() -> LatexContextDb:
-    """The decoders' macro table: pylatexenc's, with bibfolio's commands first."""
-    context = get_default_latex_context_db()
-    macros = [
-        # \url{...} as the bare address instead of pylatexenc's default "<...>".
-        MacroTextSpec("url", simplify_repl="%s"),
-        MacroTextSpec("TeX", simplify_repl="TeX"),
-        MacroTextSpec("LaTeX", simplify_repl="LaTeX"),
-        MacroTextSpec("BibTeX", simplify_repl="BibTeX"),
-        # The classic sort-key trick: \noopsort{a}Title is defined in @preamble to print nothing.
-        MacroTextSpec("noopsort", discard=True),
-        MacroTextSpec("special", discard=True),
-        *(MacroTextSpec(name, simplify_repl="%s") for name in TEXT_ARGUMENT_COMMANDS),
-        *(MacroTextSpec(name, simplify_repl=text) for name, text in TEXT_COMMANDS.items()),
-        *(MacroTextSpec(name, simplify_repl="") for name in STYLE_SWITCHES),
-    ]
-    context.add_context_category("bibfolio", prepend=True, macros=macros)
-    return context
-
-
-@lru_cache(maxsize=1)
-def _decoder() -> LatexNodes2Text:
-    """Build the decoder once: constructing the context database is the slow part."""
-    return LatexNodes2Text(latex_context=_context(), math_mode="verbatim", keep_braced_groups=False)
-
-
-@lru_cache(maxsize=1)
-def _math_decoder() -> LatexNodes2Text:
-    """A decoder that turns the inside of math into text (``\\alpha`` → α)."""
-    return LatexNodes2Text(
-        latex_context=_context(),
-        math_mode="text",
-        keep_braced_groups=False,
-        strict_latex_spaces="macros",
-    )
-
-
-@lru_cache(maxsize=1)
-def _parser_context() -> LatexContextDb:
-    """The parser's macro table, taught the arguments of \\href and the commands bibfolio
-    reads (\\path takes \\verb's ``|...|`` as well as ``{...}``)."""
-    context = get_parser_context_db()
-    one_argument = ("noopsort", "special", *TEXT_ARGUMENT_COMMANDS, *SCRIPT_COMMANDS)
-    macros = [
-        MacroSpec("href", "{{"),
-        MacroSpec("path", args_parser=_PathArgsParser("verb-macro")),
-        *(MacroSpec(name, "{") for name in one_argument),
-    ]
-    context.add_context_category("bibfolio", prepend=True, macros=macros)
-    # The parser asks at every character; pylatexenc's own lookup tries every special.
-    context.test_for_specials = _specials_lookup(context)
-    return context
-
-
-def is_known_command(name: str) -> bool:
-    """Whether the decoder knows the command ``\\name`` (else it is shown as written)."""
-    return (
-        _decoder().latex_context.get_macro_spec(name) is not None
-        or _parser_context().get_macro_spec(name) is not None
-    )
-
-
-class _PathArgsParser(VerbatimArgsParser):  # type: ignore[misc]
-    """``\\path``'s argument: between braces like ``\\url``'s, else between two equal
-    characters like ``\\verb``'s."""
-
-    def parse_args(self, w: LatexWalker, pos: int, parsing_state: object = None) -> object:
-        if w.s[pos:].lstrip().startswith("{"):
-            return MacroStandardArgsParser.parse_args(self, w, pos, parsing_state=parsing_state)
-        return super().parse_args(w, pos, parsing_state=parsing_state)
-
-
-def _specials_lookup(context: LatexContextDb) -> Callable[..., SpecialsSpec | None]:
-    """``context.test_for_specials``, trying only the specials that start with the
-    character at ``pos``: the longest that matches, of the first category that has it."""
-    ranked = sorted(
-        (-len(chars), rank, order, chars, spec)
-        for rank, category in enumerate(context.category_list)
-        for order, (chars, spec) in enumerate(context.d[category]["specials"].items())
-    )
-    by_first: dict[str, list[tuple[str, SpecialsSpec]]] = {}
-    for *_, chars, spec in ranked:
-        by_first.setdefault(chars[0], []).append((chars, spec))
-
-    def test_for_specials(text: str, pos: int, parsing_state: object = None) -> SpecialsSpec | None:
-        for chars, spec in by_first.get(text[pos : pos + 1], ()):
-            if text.startswith(chars, pos):
-                return spec
-        return None
-
-    return test_for_specials
 
 
 @lru_cache(maxsize=4096)
@@ -328,29 +159,13 @@ def _top_level_parts(latex: str) -> list[str] | None:
 
 def _parsed_spans(latex: str) -> tuple[Span, ...]:
     """The spans of ``latex`` as pylatexenc's parser reads it, white space not yet folded."""
-    text = _without_primitives(_BARE_SPECIAL.sub(r"\\\g<0>", latex))
-    walker = LatexWalker(text, latex_context=_parser_context(), tolerant_parsing=True)
+    text = without_primitives(_BARE_SPECIAL.sub(r"\\\g<0>", latex))
+    walker = LatexWalker(text, latex_context=parser_context(), tolerant_parsing=True)
     try:
         nodes, _, _ = walker.get_latex_nodes()
     except Exception:  # the parser fails on some broken text (``\\verb`` at its very end)
         return (Span(_unbraced(latex)),)
     return tuple(_walk(nodes, ""))
-
-
-def _without_primitives(latex: str) -> str:
-    """``latex`` with TeX's spacing primitives gone (see ``_SPACING_PRIMITIVE``) and
-    ``\\accent`` written as the accent command of its slot."""
-    if "\\" not in latex:
-        return latex
-    latex = _SPACING_PRIMITIVE.sub(lambda match: " " if match[2] else "", latex)
-    return _ACCENT_PRIMITIVE.sub(_accent_command, latex)
-
-
-def _accent_command(match: re.Match[str]) -> str:
-    hexadecimal, octal, decimal = match.groups()
-    slot = int(hexadecimal, 16) if hexadecimal else int(octal, 8) if octal else int(decimal)
-    accent = _OT1_ACCENTS.get(slot)
-    return f"\\{accent} " if accent else match[0]
 
 
 def to_unicode(latex: str) -> str:
@@ -382,7 +197,7 @@ def _node_spans(node: LatexNode | None, style: str, following: LatexNode | None)
         return [Span(node.chars, style)]
     if isinstance(node, LatexMacroNode):
         return _macro_spans(node, style, following)
-    return [Span(_decoded(node, _decoder()), style)]
+    return [Span(_decoded(node, decoder()), style)]
 
 
 def _macro_spans(node: LatexMacroNode, style: str, following: LatexNode | None) -> list[Span]:
@@ -401,7 +216,7 @@ def _macro_spans(node: LatexMacroNode, style: str, following: LatexNode | None) 
     if name == "href" and len(args) >= 2:
         text = _text(_walk([args[-1]], style))
         return [Span(text, "link", href=address_text(_verbatim(_contents(args[-2]))))]
-    if _decoder().latex_context.get_macro_spec(name) is None:
+    if decoder().latex_context.get_macro_spec(name) is None:
         # An unknown command is shown as written rather than lost (a custom \sys{} in a
         # title), unless a non-empty {...} follows: then it is formatting, and the text shows.
         if args:
@@ -409,7 +224,7 @@ def _macro_spans(node: LatexMacroNode, style: str, following: LatexNode | None) 
         if isinstance(following, LatexGroupNode) and following.nodelist:
             return []
         return [Span(f"\\{name}{node.macro_post_space}", style)]
-    return [Span(_decoded(node, _decoder()), style)]
+    return [Span(_decoded(node, decoder()), style)]
 
 
 def _math_spans(nodes: Iterable[LatexNode | None]) -> list[Span]:
@@ -461,7 +276,7 @@ def _math_node_spans(node: LatexNode) -> list[Span]:
         args = node.nodeargd.argnlist if node.nodeargd else []
         if args and args[-1] is not None:
             return _math_spans(_contents(args[-1]))
-    return [Span(_decoded(node, _math_decoder()), "math")]
+    return [Span(_decoded(node, math_decoder()), "math")]
 
 
 def script_span(text: str, style: str) -> Span:
@@ -484,13 +299,13 @@ def _strip(spans: list[Span]) -> list[Span]:
     return spans
 
 
-def _decoded(node: LatexNode, decoder: LatexNodes2Text) -> str:
+def _decoded(node: LatexNode, nodes2text: LatexNodes2Text) -> str:
     """pylatexenc's text for ``node``, or the node as written when a command in it lacks
     an argument: pylatexenc would show "%s" for it (``\\url`` alone), or fail (``\\href``
     alone, ``\\footnote``), and a .bib file never makes bibfolio fail with a traceback."""
     if not _lacks_argument(node):
         try:
-            text: str = decoder.node_to_text(node)
+            text: str = nodes2text.node_to_text(node)
             return text
         except Exception:  # a replacement that assumes what its arguments are
             pass
@@ -501,7 +316,7 @@ def _decoded(node: LatexNode, decoder: LatexNodes2Text) -> str:
 def _lacks_argument(node: LatexNode | None) -> bool:
     """Whether a command in ``node`` lacks one of the arguments it must have."""
     if isinstance(node, LatexMacroNode):
-        spec = _parser_context().get_macro_spec(node.macroname)
+        spec = parser_context().get_macro_spec(node.macroname)
         argspec = getattr(spec.args_parser, "argspec", "") if spec is not None else ""
         args = node.nodeargd.argnlist if node.nodeargd is not None else []
         if any(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .choices import CONFIG_FILENAME
@@ -11,6 +12,45 @@ from .errors import BibfolioError
 from .model import THEME_SEPARATOR
 
 TEMPLATES_DIRNAME = "templates"
+
+
+@dataclass(frozen=True, slots=True)
+class InitReport:
+    """What ``init_project`` wrote, and what it read from the .bib file."""
+
+    config_file: Path
+    templates: int  # templates copied into ``templates_dir``
+    templates_dir: Path
+    owner: str | None  # the author on the most papers, when a .bib file was given
+    themes: tuple[str, ...]  # its themes, in order of first appearance
+
+
+def init_project(
+    bib_file: Path | None, templates: bool, force: bool, encoding: str | None
+) -> InitReport:
+    """What ``bibfolio init`` does: write a ``bibfolio.toml`` next to ``bib_file`` (or here),
+    its owner and themes filled in from it, and with ``templates`` copies of the bundled
+    templates; all or nothing, so a failed init leaves no half project."""
+    from .config import bundled_templates_dir
+    from .load import load
+    from .names import infer_owner
+    from .output import write_all
+
+    directory = bib_file.parent if bib_file else Path()
+    owner: str | None = None
+    themes: tuple[str, ...] = ()
+    if bib_file is not None:
+        entries = load([bib_file], encoding or "utf-8").entries
+        guess = infer_owner(entries)
+        owner = guess.person.name if guess else None
+        themes = tuple(dict.fromkeys(theme for entry in entries for theme in entry.themes))
+    copied: dict[Path, bytes] = {}
+    destination = directory / TEMPLATES_DIRNAME
+    if templates:
+        copied = template_copies(bundled_templates_dir(), destination, force)
+    settings = config_file(directory, config_text(owner, themes, templates), force)
+    write_all({**copied, **settings})
+    return InitReport(next(iter(settings)), len(copied), destination, owner, themes)
 
 
 def toml_string(text: str) -> str:
