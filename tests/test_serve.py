@@ -26,7 +26,7 @@ from click.testing import CliRunner, Result
 
 from bibfolio import load
 from bibfolio.bibtex import EntryBlock
-from bibfolio.cli import main, serve
+from bibfolio.cli import main
 from bibfolio.errors import Diagnostic, Severity
 from bibfolio.records import Records
 from bibfolio.serve import (
@@ -498,7 +498,7 @@ def test_watcher_follows_templates_into_a_folder_made_while_serving(
 
 
 def invoke(runner: CliRunner, *args: str | Path) -> Result:
-    return runner.invoke(serve, [str(arg) for arg in args], prog_name="bibfolio serve")
+    return runner.invoke(main, ["serve", *map(str, args)], prog_name="bibfolio")
 
 
 def test_command_builds_serves_and_stops_on_ctrl_c(

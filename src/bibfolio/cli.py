@@ -286,7 +286,8 @@ def serve(
     """
     from .serve import serve_until_stopped
 
-    serve_until_stopped(bib_files, config_file, options, (host, port), open_browser, use_cache)
+    address = (host, port)
+    serve_until_stopped(bib_files, config_file, options, address, _say, open_browser, use_cache)
 
 
 _REPORT_FORMAT = _report_format("text to read, or json for scripts.")

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-import click
-
 from .choices import CONFIG_FILENAME, OUTPUT_NAMES
 from .config import find_config_file, is_template_dir, make_config
 from .errors import BibfolioError, Diagnostic
@@ -336,17 +334,19 @@ def serve_until_stopped(
     config_file: Path | None,
     options: Mapping[str, Any],
     address: tuple[str, int],
+    say: Callable[[str], None],
     open_browser: bool = False,
     keep_cache: bool = True,
 ) -> None:
     """What ``bibfolio serve`` runs: build, serve on ``address`` (host, port) and rebuild on
-    every save, until Ctrl-C or ``kill``."""
+    every save, until Ctrl-C or ``kill``; each line to show goes to ``say``. A first build
+    that fails, or an address it cannot listen on, raises ``BibfolioError``."""
     try:
         with _stop_on_sigterm():
             live = LivePage(bib_files, config_file, options, keep_cache=keep_cache)
-            _serve(live, *address, open_browser)
+            _serve(live, *address, open_browser, say)
     except KeyboardInterrupt:
-        click.echo("Stopped.", err=True)
+        say("Stopped.")
 
 
 @contextmanager
@@ -369,17 +369,19 @@ def _stop_on_sigterm() -> Iterator[None]:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _serve(live: LivePage, host: str, port: int, open_browser: bool) -> None:
+def _serve(
+    live: LivePage, host: str, port: int, open_browser: bool, say: Callable[[str], None]
+) -> None:
     try:
         server = make_server(host, port, lambda: live.documents)
     except OSError as error:
-        raise click.ClickException(_bind_error(host, port, error)) from None
+        raise BibfolioError(_bind_error(host, port, error)) from None
     with server:
         first = live.rebuild()
         if isinstance(first, Failed):
-            raise click.ClickException(str(first.error))
+            raise first.error
         for line in rebuild_lines(first, verb="built"):
-            click.echo(line, err=True)
+            say(line)
         shown_note = first.owner_note
 
         def report(rebuild: Rebuild) -> None:
@@ -387,12 +389,12 @@ def _serve(live: LivePage, host: str, port: int, open_browser: bool) -> None:
             # The owner guess is news only when it changes; warnings are printed every time.
             new_note = isinstance(rebuild, Built) and rebuild.owner_note != shown_note
             for line in rebuild_lines(rebuild, show_note=new_note):
-                click.echo(line, err=True)
+                say(line)
             if isinstance(rebuild, Built):
                 shown_note = rebuild.owner_note
 
         with serving(server) as url:
-            click.echo(f"Serving {url} (Ctrl-C to stop)", err=True)
+            say(f"Serving {url} (Ctrl-C to stop)")
             if open_browser:
                 import webbrowser
 
