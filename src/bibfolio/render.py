@@ -1,4 +1,9 @@
-"""Render the page model with Jinja2 templates: the user's directory first, then bundled ones."""
+"""Render the page model with Jinja2 templates: the user's directory first, then bundled ones.
+
+The ``Renderer`` holds the environments, reuses each entry's output by its key and streams the
+page. What the filters make of text is ``markup.py``'s; what passes between the page template
+and the entry templates is ``entry_templates.py``'s.
+"""
 
 from __future__ import annotations
 
