@@ -11,7 +11,7 @@ import pytest
 
 from bibfolio.build import build_page, per_paper_files, render_documents
 from bibfolio.config import Config
-from bibfolio.render import escape_md
+from bibfolio.markup import escape_md
 
 SMALL_BIB = Path(__file__).parent / "data" / "small.bib"
 Golden = Callable[[str, str], None]

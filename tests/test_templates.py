@@ -9,9 +9,10 @@ import pytest
 
 from bibfolio.build import build_page
 from bibfolio.config import Config
+from bibfolio.entry_templates import _page_uses
 from bibfolio.errors import TemplateError
 from bibfolio.model import Page
-from bibfolio.render import Renderer, _page_uses, bundled_templates_dir
+from bibfolio.render import Renderer, bundled_templates_dir
 
 PAGE = Page(title="Talks & Papers", themes=())
 

@@ -11,9 +11,10 @@ from dataclasses import replace
 from typing import Any
 
 from .export import bare_doi, csl_type
+from .markup import escape_md, md_url
 from .meta import citation_tags, page_url
 from .model import Entry, Kind, Page
-from .render import Renderer, escape_md, md_url
+from .render import Renderer
 
 # --- YAML front matter ------------------------------------------------------------------------
 
