@@ -9,7 +9,7 @@ import pytest
 
 from bibfolio.build import build_page
 from bibfolio.config import Config
-from bibfolio.entry_templates import _page_uses
+from bibfolio.entry_templates import page_uses
 from bibfolio.errors import TemplateError
 from bibfolio.model import Page
 from bibfolio.render import Renderer, bundled_templates_dir
@@ -118,11 +118,11 @@ def test_render_entries_gives_what_a_loop_over_render_entry_gives(
 
 
 def test_bundled_entry_templates_read_nothing_of_the_page() -> None:
-    """So their output is reused whatever else changes on the page (see _page_uses)."""
+    """So their output is reused whatever else changes on the page (see page_uses)."""
     renderer = Renderer()
     for name in ("compact-entry.html", "compact-entry.md", "full-entry.html", "full-entry.md"):
         environment = renderer.environments[name.rpartition(".")[2]]
-        assert _page_uses(environment, name) == frozenset(), name
+        assert page_uses(environment, name) == frozenset(), name
 
 
 @pytest.mark.parametrize(
@@ -143,7 +143,7 @@ def test_what_an_entry_template_reads_of_the_page_is_found_in_its_syntax(
     (tmp_path / "mine-entry.html").write_text(source, encoding="utf-8")
     (tmp_path / "other.html").write_text("{{ page.years }}", encoding="utf-8")
     environment = Renderer(tmp_path).environments["html"]
-    assert _page_uses(environment, "mine-entry.html") == uses
+    assert page_uses(environment, "mine-entry.html") == uses
 
 
 def test_an_entry_template_may_read_the_page_and_is_rendered_again_when_that_changes(

@@ -26,13 +26,13 @@ EntryTexts = Callable[[Iterable[Entry], dict[str, Any]], list[str]]
 
 
 # (templates' digest, format, entry template) → the attributes of ``page`` it reads (see
-# ``_page_uses``): found once per process, as serve makes a Renderer per rebuild.
-_PAGE_USES: dict[tuple[str, str, str], frozenset[str]] = {}
+# ``page_uses``): found once per process, as serve makes a Renderer per rebuild.
+PAGE_USES_FOUND: dict[tuple[str, str, str], frozenset[str]] = {}
 # What makes a page: what its other attributes are computed from.
-_PAGE_FIELDS = ["title", "themes", "owner", "more_url", "more_text"]
+PAGE_FIELDS = ["title", "themes", "owner", "more_url", "more_text"]
 
 
-def _page_uses(environment: jinja2.Environment, name: str) -> frozenset[str]:
+def page_uses(environment: jinja2.Environment, name: str) -> frozenset[str]:
     """The attributes of ``page`` the template ``name`` and those it extends, includes or
     imports read, found in their syntax trees: empty when none names ``page``; "" among
     them when one uses ``page`` otherwise than as ``page.<attribute>`` (passes it on,
@@ -65,27 +65,27 @@ def _page_uses(environment: jinja2.Environment, name: str) -> frozenset[str]:
     return frozenset(uses)
 
 
-class _NoDigest(Exception):
+class NoDigest(Exception):
     """An entry without a digest: what depends on it cannot be named by a hash."""
 
 
-def _plain(value: Any) -> Any:
+def plain_data(value: Any) -> Any:
     """A page attribute's value in plain data for its hash: each entry as its digest (which
     stands for all of it), themes and sections as their fields."""
     if isinstance(value, Entry):
         if not value.digest:
-            raise _NoDigest
+            raise NoDigest
         return value.digest
     if isinstance(value, (tuple, list)):
-        return [_plain(item) for item in value]
+        return [plain_data(item) for item in value]
     if isinstance(value, (Theme, SectionGroup)):
-        return [_plain(getattr(value, field.name)) for field in dataclasses.fields(value)]
+        return [plain_data(getattr(value, field.name)) for field in dataclasses.fields(value)]
     if isinstance(value, enum.Enum):
         return value.value
     return value
 
 
-def _entry_functions(entry_texts: EntryTexts) -> dict[str, Any]:
+def entry_functions(entry_texts: EntryTexts) -> dict[str, Any]:
     """What a page template calls to show entries: ``render_entry(entry, **context)`` and
     ``render_entries(entries, separator="", **context)``, which gives what a loop over
     ``render_entry`` with ``separator`` between the entries gives, in one call (on a large

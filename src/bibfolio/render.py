@@ -24,13 +24,13 @@ from markupsafe import Markup
 from .cache import fragment_digest, fragment_kind, read_verified, templates_digest, write_verified
 from .config import bundled_templates_dir, template_search_path
 from .entry_templates import (
-    _PAGE_FIELDS,
-    _PAGE_USES,
+    PAGE_FIELDS,
+    PAGE_USES_FOUND,
     EntryTexts,
-    _entry_functions,
-    _NoDigest,
-    _page_uses,
-    _plain,
+    NoDigest,
+    entry_functions,
+    page_uses,
+    plain_data,
 )
 from .errors import TemplateError
 from .markup import escape_md, finalize_html, html_rich, html_url, md_rich, md_url, search_text
@@ -47,7 +47,7 @@ class Renderer:
 
     Each entry is rendered on its own through ``<style>-entry.<fmt>`` (see ``stream``), and
     kept in ``fragments`` under a key made of the entry's ``digest``, the templates' contents,
-    what the entry template reads of the page (``_page_uses``: nothing, for the bundled ones)
+    what the entry template reads of the page (``page_uses``: nothing, for the bundled ones)
     and what the page template passed in; an unchanged entry is then never rendered twice,
     even across builds when ``fragments`` is persisted. On large pages, the entries not in
     ``fragments`` are rendered ahead in up to ``jobs`` processes.
@@ -99,7 +99,7 @@ class Renderer:
         entry_texts = self._entry_texts(page, fmt, style)
         if self.jobs > 1 and self._unrendered(page, f"{style}-entry.{fmt}") >= MIN_PARALLEL_ITEMS:
             self._render_ahead(page, fmt, style)
-        functions = _entry_functions(entry_texts)
+        functions = entry_functions(entry_texts)
         # ``wrapped``: page.<fmt> puts the style's stylesheet in its <head>, so the body
         # leaves its own out (a <style> inside <section> is not valid HTML).
         body = self._generate(f"{style}.{fmt}", fmt, page=page, wrapped=not fragment, **functions)
@@ -125,7 +125,7 @@ class Renderer:
             "json_ld": json_ld_script(paper_json_ld(entry, url)),
             "note_id": f"bf-equal-note-{entry.key}",
             "style": "full",
-            **_entry_functions(self._entry_texts(page, "html", "full")),
+            **entry_functions(self._entry_texts(page, "html", "full")),
         }
         return "".join(_one_final_newline(self._generate("paper.html", "html", **context)))
 
@@ -179,7 +179,7 @@ class Renderer:
                     wanted.setdefault(key, (entry, {**context, "page": page}))
             return []
 
-        functions = _entry_functions(take_note)
+        functions = entry_functions(take_note)
         for _ in self._generate(f"{style}.{fmt}", fmt, page=page, wrapped=False, **functions):
             pass
         keys = list(wanted)
@@ -232,16 +232,16 @@ class Renderer:
 
     def _read_of_page(self, page: Page, fmt: str, name: str) -> str | None:
         key = (self._templates_key(), fmt, name)
-        uses = _PAGE_USES.get(key)
+        uses = PAGE_USES_FOUND.get(key)
         if uses is None:
             with self._template_errors():
-                uses = _PAGE_USES[key] = _page_uses(self.environments[fmt], name)
+                uses = PAGE_USES_FOUND[key] = page_uses(self.environments[fmt], name)
         if not uses:
             return ""
-        names = _PAGE_FIELDS if "" in uses else sorted(uses)
+        names = PAGE_FIELDS if "" in uses else sorted(uses)
         try:
-            plain = [(attribute, _plain(getattr(page, attribute, None))) for attribute in names]
-        except _NoDigest:
+            plain = [(attribute, plain_data(getattr(page, attribute, None))) for attribute in names]
+        except NoDigest:
             return None
         return hashlib.blake2b(repr(plain).encode(), digest_size=16).hexdigest()
 
