@@ -46,8 +46,11 @@ class BuildResult:
     inferred_owner: InferredOwner | None = None
 
 
-def analyse(bib_paths: Sequence[Path], config: Config, cache: Cache | None = None) -> Analysis:
-    """Load the .bib files, find the owner, and run every check: what ``bibfolio check`` shows.
+def analyse(
+    bib_paths: Sequence[Path], config: Config, cache: Cache | None = None, notes: bool = True
+) -> Analysis:
+    """Load the .bib files, find the owner, and run every check: what ``bibfolio check`` shows
+    (without ``notes``, the checks that only say notes are not run).
 
     With a ``cache``, what earlier builds computed is reused and what is new is added to it.
     """
@@ -63,7 +66,7 @@ def analyse(bib_paths: Sequence[Path], config: Config, cache: Cache | None = Non
     if not owners:
         entries, inferred = _with_guessed_owner(entries, read_with, cache)
         owners = (inferred.person,) if inferred else ()
-    diagnostics = [*bibliography.diagnostics, *check(bibliography, entries)]
+    diagnostics = [*bibliography.diagnostics, *check(bibliography, entries, notes)]
     if owners and not any(person.is_owner for entry in entries for person in entry.people):
         names = " / ".join(f'"{person.name}"' for person in owners)
         message = f"owner {names} is not an author of any entry"
@@ -133,7 +136,7 @@ def build_page(
     A block that cannot be read raises its ``BibSyntaxError`` unless ``config.skip_invalid``,
     which turns it into a warning that says it was skipped. Notes are left out.
     """
-    analysis = analyse(bib_paths, config, cache)
+    analysis = analyse(bib_paths, config, cache, notes=False)
     errors = [d for d in analysis.diagnostics if d.severity is Severity.ERROR]
     if errors and not config.skip_invalid:
         raise errors[0].to_error("; fix it or pass --skip-invalid")
