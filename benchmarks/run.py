@@ -37,7 +37,7 @@ import make_corpus
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 OWNER = "Lianmin Zheng"
-TOOLS = ("bibfolio", "bibtex2html", "pybtex", "bibtexparser", "split")
+TOOLS = ("bibfolio", "bibtex2html", "pybtex", "bibtexparser", "reader", "split")
 REFERENCE_SIZE = 10_000
 LINEAR_SLACK = 1.25  # "grows linearly": 5x the entries may cost at most 5 * 1.25x
 
@@ -65,6 +65,16 @@ import bibtexparser
 
 library = bibtexparser.parse_file(sys.argv[1])
 print(len(library.entries), "entries")
+"""
+
+READER_SCRIPT = """\
+import sys
+
+from bibfolio.bibtex import EntryBlock, read_blocks
+
+with open(sys.argv[1], encoding="utf-8") as file:
+    text = file.read()
+print(sum(isinstance(block, EntryBlock) for block in read_blocks(text)), "entries")
 """
 
 SERVE_SCRIPT = """\
@@ -676,10 +686,12 @@ def script_timed(
     """A short Python script run on the corpus with --python (the project venv's)."""
     names = {
         "bibtexparser": "bibtexparser parse_file alone",
+        "reader": "bibfolio's BibTeX reader alone (bibtex.py)",
         "split": "Python read + regex split (floor)",
     }
     row = Row(str(size), names[tool])
-    if tool == "bibtexparser" and not python_has(settings.python, "bibtexparser"):
+    needs = {"bibtexparser": "bibtexparser", "reader": "bibfolio.bibtex"}.get(tool)
+    if needs and not python_has(settings.python, needs):
         row.note = "not installed"
         return row
     work = settings.work / str(size) / tool
@@ -758,6 +770,8 @@ def size_rows(size: int, settings: Settings) -> tuple[list[Row], list[Check]]:
         prepared.append(pybtex_timed(size, corpus, settings))
     if "bibtexparser" in settings.tools:
         prepared.append(script_timed(size, corpus, settings, "bibtexparser", BIBTEXPARSER_SCRIPT))
+    if "reader" in settings.tools:
+        prepared.append(script_timed(size, corpus, settings, "reader", READER_SCRIPT))
     if "split" in settings.tools:
         prepared.append(script_timed(size, corpus, settings, "split", SPLIT_SCRIPT))
     run_rounds([one for one in prepared if isinstance(one, Timed)], settings)
