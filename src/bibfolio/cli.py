@@ -185,7 +185,9 @@ def build(
       bibfolio build refs.bib --owner "Lianmin Zheng" --owner "L. Zheng"
     """
     from .build import output_files, write_files
-    from .cache import Cache, LastBuild, freezing_what_is_read
+    from .cache import Cache
+    from .collector import freezing_what_is_read
+    from .lastbuild import LastBuild
     from .output import whole_text
 
     click.get_current_context().with_resource(freezing_what_is_read(unfreeze=False))
@@ -316,7 +318,8 @@ def check(
     from collections import Counter
 
     from .build import analyse
-    from .cache import Cache, freezing_what_is_read
+    from .cache import Cache
+    from .collector import freezing_what_is_read
     from .errors import BibfolioError, Severity
 
     ctx = click.get_current_context()

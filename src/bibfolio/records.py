@@ -7,7 +7,6 @@ between files) and says what is wrong as ``Diagnostic``s with the file and line.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -21,6 +20,7 @@ from .bibtex import (
     PreambleBlock,
     StringBlock,
 )
+from .cache import digest
 from .commands import Command, read_definitions
 from .errors import BibfolioError, Diagnostic, Severity
 from .links import is_address_field
@@ -117,8 +117,7 @@ class Records:
     def define(self, name: str, value: str) -> None:
         """Define (or redefine) a macro, and name the new set of macros."""
         self.macros[name] = value
-        chain = "\0".join((self.macro_state.key, name, value))
-        key = hashlib.blake2b(chain.encode(), digest_size=16).hexdigest()
+        key = digest(self.macro_state.key, name, value)
         self.macro_state = MacroState(key, self.macros)
 
     def preamble_text(self, block: PreambleBlock, path: Path, line: int) -> str:
@@ -294,7 +293,7 @@ def _inherited_fields(parent: Record, relation: str) -> dict[str, str]:
 
 
 def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return digest(text)
 
 
 @lru_cache(maxsize=4096)

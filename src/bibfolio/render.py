@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import enum
-import hashlib
 import itertools
 import os
 import re
@@ -20,7 +19,7 @@ import jinja2.meta
 from jinja2.loaders import split_template_path
 from markupsafe import Markup, escape
 
-from .cache import fragment_digest, fragment_kind, read_verified, templates_digest, write_verified
+from .cache import digest, fragment_digest, fragment_key, fragment_kind, templates_digest
 from .config import bundled_templates_dir, template_search_path
 from .errors import TemplateError
 from .latex import SCRIPT_MARKS, SCRIPTS, UNSCRIPTED
@@ -28,6 +27,7 @@ from .links import safe_href
 from .meta import citation_tags, json_ld_script, page_json_ld, paper_json_ld
 from .model import Entry, Page, SectionGroup, Span, Theme
 from .parallel import MIN_PARALLEL_ITEMS, split_work
+from .storage import read_verified, write_verified
 
 # Characters that would start Markdown syntax inside text; "<", ">" and "&" become entities
 # so that raw HTML in a title stays text in every Markdown engine.
@@ -324,7 +324,7 @@ class Renderer:
             with_page = {**context, "page": page}
             texts = []
             for entry in entries:
-                key = _fragment_key(prefix, entry)
+                key = fragment_key(prefix, entry.digest)
                 text = self.fragments.get(key) if key else None
                 if text is None:
                     text = self._render_entry(fmt, name, entry, with_page)
@@ -358,7 +358,7 @@ class Renderer:
         def take_note(entries: Iterable[Entry], context: dict[str, Any]) -> list[str]:
             prefix = self._key_prefix(name, context, page_part())
             for entry in entries:
-                key = _fragment_key(prefix, entry)
+                key = fragment_key(prefix, entry.digest)
                 if key and key not in self.fragments:
                     wanted.setdefault(key, (entry, {**context, "page": page}))
             return []
@@ -390,7 +390,7 @@ class Renderer:
         if prefix is None:
             source = "\0".join((self._templates_key(), repr(settings)))
             # The template's name first: the cache keeps rendered entries by it (fragment_kind).
-            prefix = f"{name}/{hashlib.blake2b(source.encode(), digest_size=8).hexdigest()}"
+            prefix = f"{name}/{digest(source, size=8)}"
             self._key_prefixes[settings] = prefix
         return prefix
 
@@ -427,7 +427,7 @@ class Renderer:
             plain = [(attribute, _plain(getattr(page, attribute, None))) for attribute in names]
         except _NoDigest:
             return None
-        return hashlib.blake2b(repr(plain).encode(), digest_size=16).hexdigest()
+        return digest(repr(plain))
 
     def _generate(self, name: str, fmt: str, **context: Any) -> Iterator[str]:
         """Render a template piece by piece, turning Jinja2's errors into ``TemplateError``."""
@@ -497,12 +497,6 @@ class _Loader(jinja2.FileSystemLoader):
 def _page_json_ld(page: Page) -> Markup:
     """What ``page.html`` puts in its head: the page's papers as schema.org JSON-LD."""
     return json_ld_script(page_json_ld(page))
-
-
-def _fragment_key(prefix: str, entry: Entry) -> str:
-    """An entry's key in ``fragments`` (see ``cache.fragment_kind``); "" when the entry has
-    no digest, or the prefix is "", and so it cannot be reused."""
-    return f"{prefix}:{entry.digest}" if entry.digest and prefix else ""
 
 
 # (templates' digest, format, entry template) → the attributes of ``page`` it reads (see
