@@ -19,18 +19,13 @@ from hypothesis import strategies as st
 from bibfolio import build as build_module
 from bibfolio import export as export_module
 from bibfolio import load as load_module
-from bibfolio.cache import (
-    Cache,
-    cache_directory,
-    entry_from_data,
-    entry_to_data,
-    fragment_digest,
-    prune_stale_caches,
-)
+from bibfolio.cache import Cache, cache_directory, fragment_digest
 from bibfolio.cli import main
 from bibfolio.config import Config
+from bibfolio.entrydata import entry_from_data, entry_to_data
 from bibfolio.model import Entry, Kind, Link, Person, Span
 from bibfolio.names import split_names
+from bibfolio.prune import prune_stale_caches
 from bibfolio.render import Renderer
 
 DATA = Path(__file__).parent / "data"

@@ -276,7 +276,7 @@ def test_decoding_latex_leaves_no_cycles_to_freeze(write_bib: BibWriter) -> None
     read (gc.freeze), which would keep them for good unless they are collected first."""
     import gc
 
-    from bibfolio.cache import freezing_what_is_read
+    from bibfolio.collector import freezing_what_is_read
 
     titles = "".join(
         f"@misc{{k{n}, title = {{{{The {{\\TeX}} and \\LaTeX\\ guide {n}}} -- \\emph{{x}}}}}}\n"

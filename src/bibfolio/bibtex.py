@@ -15,11 +15,12 @@ raised: what cannot be read is a ``Failure`` block, in bibfolio's words, at its 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from sys import intern
+
+from .cache import digest
 
 # Characters that end a name (an entry type, a field or macro name, a number).
 _NAME = re.compile(r"[^\s\"#%'(),={}]+")
@@ -87,8 +88,7 @@ class EntryBlock:
     texts: Mapping[str, str] | None = field(init=False)
 
     def __post_init__(self) -> None:
-        digest = hashlib.blake2b(self.text.encode(), digest_size=16).hexdigest()
-        object.__setattr__(self, "digest", digest)
+        object.__setattr__(self, "digest", digest(self.text))
         texts: dict[str, str] | None = {}
         for f in self.fields:
             if f.text is None:

@@ -10,13 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .cache import Cache, LastBuild, build_key
+from .cache import Cache, build_key
 from .check import check
 from .choices import OUTPUT_NAMES, STDOUT
 from .config import Config, template_search_path
 from .entries import ReadSettings
 from .errors import BibfolioError, Diagnostic, Severity
 from .group import group_page
+from .lastbuild import LastBuild
 from .links import AssetBases
 from .load import Bibliography, load
 from .meta import page_url

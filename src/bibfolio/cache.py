@@ -1,64 +1,68 @@
 """Remember what earlier builds computed, by content: entries and rendered entries (and the
 owner the last build guessed, when none was given).
 
-A build looks each entry up by a digest of what it is made of (see ``load.py``) and its
-rendered output by that digest and the templates (see ``render.py``). What is not found is
-computed and added, so an unchanged entry is never decoded or rendered twice.
+Every key is made by ``digest``: a build looks each entry up by a digest of what it is made
+of (see ``load.py``) and its rendered output by that digest, the templates and what else
+its text depends on (``fragment_key``). What is not found is computed and added, so an
+unchanged entry is never decoded or rendered twice.
 
-On disk, the cache is one file per set of input files (plain data written with ``marshal``),
-under ``$XDG_CACHE_HOME/bibfolio`` (``~/.cache/bibfolio``), in a directory named after the
-Python version and a hash of bibfolio's own code: another version of either never reads it.
-Only what the last build used is kept, so it holds one build's worth, and of each kind of
-item it used none of (the entries rendered with another template or for another format, the
-owner a build without one guessed) what still applies; small changes go to a journal beside
-it. Caches no build used for a month are deleted (``prune_stale_caches``). Deleting it is
-always safe, and a cache that cannot be read or written is simply not used: every record is
-checked against a checksum of what it holds and the key it answers for before it is used
-(a damaged one is a miss), special files (a FIFO, a device) are never opened, and files are
-replaced whole by renaming, so builds running at once can only cost each other misses.
-``serve`` keeps a ``Cache`` in memory instead.
+On disk, the cache is one file per set of input files (records of plain data, see
+``storage.py``), under ``$XDG_CACHE_HOME/bibfolio`` (``~/.cache/bibfolio``), in a directory
+named after the Python version and a hash of bibfolio's own code: another version of either
+never reads it. Only what the last build used is kept, so it holds one build's worth, and of
+each kind of item it used none of (the entries rendered with another template or for another
+format, the owner a build without one guessed) what still applies; small changes go to a
+journal beside it. Deleting it is always safe, and a cache that cannot be read or written is
+simply not used: a damaged record is a miss. ``serve`` keeps a ``Cache`` in memory instead.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
-import marshal
 import os
-import re
-import shutil
-import stat
-import struct
 import sys
-import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .bibtex import Block
+from .collector import cyclic_gc_paused
 from .config import template_files
-from .model import Entry, Kind, Link, Person, Span
-from .output import Content, temporary_beside
+from .entrydata import entry_to_data, object_data, object_from_data
+from .model import Entry, Person
+from .prune import prune_stale_caches
+from .storage import append, pack_record, read_regular, unpack_records, write_atomically
+
+if TYPE_CHECKING:
+    from .bibtex import Block
 
 Value = TypeVar("Value")
 # Decoded entries and their warnings by (entry digest, file, line).
 EntryObjects = dict[tuple[str, Path, int | None], tuple[Entry, list[tuple[str, str]]]]
-_KINDS = {kind.value: kind for kind in Kind}
 
 
-def _one_kind(key: str) -> str:
-    return ""
+def digest(*parts: str | bytes, size: int = 16) -> str:
+    """The one hash every key of the cache is made of: of ``parts``, each after its length
+    (so that no two lists of parts give the same bytes)."""
+    hashed = hashlib.blake2b(digest_size=size)
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        hashed.update(len(data).to_bytes(8, "little"))
+        hashed.update(data)
+    return hashed.hexdigest()
 
 
 # A rendered entry's key in ``fragments`` is "<kind>/<settings>:<entry digest>": the kind is the
 # entry template (``full-entry.html``) or the data format it was written for, the settings a
 # hash of what else its text depends on.
+
+
+def fragment_key(prefix: str, entry_digest: str) -> str:
+    """The key in ``fragments`` of the entry ``entry_digest`` rendered as ``prefix``
+    ("<kind>/<settings>") says; "" (not to be kept) when either is missing."""
+    return f"{prefix}:{entry_digest}" if prefix and entry_digest else ""
 
 
 def fragment_kind(key: str) -> str:
@@ -69,6 +73,10 @@ def fragment_kind(key: str) -> str:
 def fragment_digest(key: str) -> str:
     """The digest of the entry a key in ``fragments`` was rendered from."""
     return key.rpartition(":")[2]
+
+
+def _one_kind(key: str) -> str:
+    return ""
 
 
 class Table(MutableMapping[str, Value], Generic[Value]):
@@ -187,12 +195,12 @@ class Cache:
         key = path.stem.encode()
         try:
             with cyclic_gc_paused():
-                for record in _records(_read_regular(path), key):
+                for record in unpack_records(read_regular(path), key):
                     _apply(record, stored)
                 journal_items = 0
                 with contextlib.suppress(Exception):
                     # A journal cut short by a crash keeps the changes before the cut.
-                    for record in _records(_read_regular(_journal(path)), key):
+                    for record in unpack_records(read_regular(_journal(path)), key):
                         journal_items += _apply(record, stored)
         except Exception:  # missing, damaged or not ours: start empty, never fail a build
             return cls(path=path, rewrite=True)
@@ -209,7 +217,7 @@ class Cache:
     def inferred_owner(self) -> Person | None:
         """The owner the last build guessed, if it had to (see ``remember_inferred_owner``)."""
         data = self.guesses.get(_OWNER)
-        return None if data is None else _object(Person, tuple(data))
+        return None if data is None else object_from_data(Person, tuple(data))
 
     def remember_inferred_owner(
         self, owner: Person | None, marked: Iterable[tuple[Entry, Entry]]
@@ -221,7 +229,7 @@ class Cache:
         if owner is None:
             self.guesses.pop(_OWNER, None)
         else:
-            self.guesses[_OWNER] = _object_data(owner)
+            self.guesses[_OWNER] = object_data(owner)
         for read, owned in marked:
             # Kept under one digest only: the next build reads with the guess.
             data = self.entries.pop(read.digest, None)
@@ -279,10 +287,10 @@ class Cache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             small = self.journal_items + changes <= max(items // 10, 100)
             if small and not self.rewrite and self.path.is_file():
-                _append(_journal(self.path), _record((added, dropped), key))
+                append(_journal(self.path), pack_record((added, dropped), key))
                 self.journal_items += changes
             else:
-                _write_atomically(self.path, _snapshot(kept, key))
+                write_atomically(self.path, _snapshot(kept, key))
                 _journal(self.path).unlink(missing_ok=True)
                 self.journal_items, self.rewrite = 0, False
         except (OSError, ValueError):  # a read-only or full disk: slower next time, that is all
@@ -297,6 +305,7 @@ _TABLES = ("entries", "fragments", "guesses")
 # How a table's items are told apart by kind (see ``Table.kept``); the others have one kind.
 _KIND_OF: dict[str, Callable[[str], str]] = {"fragments": fragment_kind}
 _OWNER = "owner"  # the key of the guessed owner in ``guesses``
+_BATCH = 2000  # items a record of a whole cache file holds
 
 
 def _snapshot(tables: Mapping[str, dict[str, Any]], key: bytes) -> Iterator[bytes]:
@@ -307,254 +316,31 @@ def _snapshot(tables: Mapping[str, dict[str, Any]], key: bytes) -> Iterator[byte
         for start in range(0, len(items), _BATCH):
             added: dict[str, dict[str, Any]] = {other: {} for other in _TABLES}
             added[name] = dict(items[start : start + _BATCH])
-            yield _record((added, {other: [] for other in _TABLES}), key)
-
-
-@dataclass(frozen=True)
-class LastBuild:
-    """What the last ``bibfolio build`` of these files wrote and said, under a key made of
-    everything its output depends on: a build with the same key only writes it again.
-
-    On disk: one record (key, each document's format and size, a checksum of the documents
-    and the key, per-paper files, messages, numbers), then the documents' bytes one after
-    another. They are what the build itself wrote, kept as it wrote them (``recording``),
-    never read back from the files: another build may have replaced those meanwhile."""
-
-    key: str
-    documents: dict[str, bytes]  # format → text in UTF-8
-    papers: dict[str, str]  # per-paper file, relative to its directory → text
-    messages: tuple[str, ...]  # the warnings and notes it printed
-    entries: int
-    groups: int
-
-    @staticmethod
-    def recording(
-        documents: Mapping[str, Content],
-    ) -> tuple[dict[str, Content], dict[str, list[bytes]]]:
-        """The documents to write, and the UTF-8 bytes of each, filled in as it is written."""
-        written: dict[str, list[bytes]] = {fmt: [] for fmt in documents}
-
-        def streamed(document: Iterable[str], pieces: list[bytes]) -> Iterator[str]:
-            for piece in document:
-                pieces.append(piece.encode())
-                yield piece
-
-        def kept(document: Content, pieces: list[bytes]) -> Content:
-            if isinstance(document, bytes | str):
-                pieces.append(document if isinstance(document, bytes) else document.encode())
-                return document
-            return streamed(document, pieces)
-
-        return {fmt: kept(doc, written[fmt]) for fmt, doc in documents.items()}, written
-
-    @staticmethod
-    def save(
-        cache_file: Path,
-        key: str,
-        documents: Mapping[str, Sequence[bytes]],
-        papers: dict[str, str],
-        messages: tuple[str, ...],
-        numbers: tuple[int, int],
-    ) -> None:
-        """Keep this build as the last of the files whose cache is ``cache_file``;
-        ``documents`` are what it wrote of each format, in pieces."""
-        sizes = [(fmt, sum(map(len, pieces))) for fmt, pieces in documents.items()]
-        checksum = _checksum(key.encode(), *(piece for doc in documents.values() for piece in doc))
-        header = (key, sizes, checksum, papers, messages, *numbers)
-        pieces = [piece for document in documents.values() for piece in document]
-        with contextlib.suppress(OSError, ValueError):
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(
-                _last_build(cache_file), [_record(header, cache_file.stem.encode()), *pieces]
-            )
-
-    @staticmethod
-    def load(cache_file: Path, key: str) -> LastBuild | None:
-        """The last build of the files whose cache is ``cache_file``, if its key is ``key``
-        (None when there is none, or it is damaged)."""
-        try:
-            with _open_regular(_last_build(cache_file)) as file:
-                length, header_checksum = _HEADER.unpack(file.read(_HEADER.size))
-                data = file.read(length)
-                if _checksum(cache_file.stem.encode(), data) != header_checksum:
-                    return None
-                found, sizes, checksum, papers, messages, entries, groups = _plain_data(data)
-                if found != key:
-                    return None
-                documents = {str(fmt): file.read(size) for fmt, size in sizes}
-            if _checksum(key.encode(), *documents.values()) != checksum:
-                return None  # cut short, or damaged
-            last = LastBuild(key, documents, dict(papers), tuple(messages), entries, groups)
-        except Exception:  # none yet, unreadable, or not ours: build
-            return None
-        with contextlib.suppress(OSError):  # used now: not stale (see prune_stale_caches)
-            os.utime(_last_build(cache_file))
-        return last
-
-
-# A cache that no build has written or reused for this long is deleted (its .bib files are
-# gone, or built by another version of bibfolio or Python); its next build just starts cold.
-STALE_AFTER = 30 * 24 * 3600.0
-# Looking costs a listing of the cache directories: once a day is enough.
-_PRUNE_EVERY = 24 * 3600.0
-# Directories named by ``cache_directory``: Python's cache tag (``cpython-311``, ``pypy310``)
-# and a hash of bibfolio's code.
-_VERSION_DIRECTORY = re.compile(r"[a-z0-9_-]+-[0-9a-f]{16}")
-
-
-def prune_stale_caches(current: Path, now: float | None = None) -> None:
-    """Delete, at most once a day, the caches under ``current``'s parent (the ``bibfolio``
-    directory) that went unused for ``STALE_AFTER``: another version's whole directory, or in
-    ``current`` one set of input files' cache, journal and last build. Without this, every
-    upgrade and every set of files ever built would stay in the user's cache forever.
-    Never fails: what cannot be deleted is left."""
-    now = time.time() if now is None else now
-    marker = current.parent / "last-pruned"
-    with contextlib.suppress(OSError):
-        if now - marker.stat().st_mtime < _PRUNE_EVERY:
-            return
-    try:
-        marker.touch()
-        os.utime(marker, (now, now))
-        directories = list(current.parent.iterdir())
-    except OSError:
-        return
-    cutoff = now - STALE_AFTER
-    for directory in directories:
-        if directory == current:
-            _prune_files(current, cutoff)
-        elif (
-            _VERSION_DIRECTORY.fullmatch(directory.name)
-            and directory.is_dir()
-            and _newest_change(directory) < cutoff
-        ):
-            shutil.rmtree(directory, ignore_errors=True)
-
-
-def _prune_files(directory: Path, cutoff: float) -> None:
-    """Delete the files of ``directory`` (and its compiled templates) unused since
-    ``cutoff``; a cache file goes together with its journal and last build."""
-    groups: dict[tuple[Path, str], list[Path]] = {}
-    for path in [*directory.glob("*.*"), *directory.glob("templates/*")]:
-        groups.setdefault((path.parent, path.stem), []).append(path)
-    for paths in groups.values():
-        with contextlib.suppress(OSError):
-            if max(path.stat().st_mtime for path in paths) < cutoff:
-                for path in paths:
-                    path.unlink(missing_ok=True)
-
-
-def _newest_change(directory: Path) -> float:
-    """The last time anything under ``directory`` was written (now, when it cannot tell)."""
-    try:
-        return max(
-            [directory.stat().st_mtime, *(path.stat().st_mtime for path in directory.rglob("*"))]
-        )
-    except OSError:
-        return time.time()
+            yield pack_record((added, {other: [] for other in _TABLES}), key)
 
 
 def build_key(bib_paths: Sequence[Path], settings: str, templates: Iterable[Path]) -> str:
     """A hash of all a build's output depends on: the .bib files (names and bytes), its
     settings, the templates; bibfolio's code and Python's version name the directory."""
-    digest = hashlib.blake2b(settings.encode(), digest_size=16)
-    digest.update(templates_digest(templates).encode())
-    for path in bib_paths:
-        digest.update(f"\0{path.resolve()}\0".encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    files = (part for path in bib_paths for part in (str(path.resolve()), path.read_bytes()))
+    return digest(settings, templates_digest(templates), *files)
 
 
 def templates_digest(search_path: Iterable[Path]) -> str:
     """A hash of every template that could be used, so that editing one invalidates what
     was rendered with it."""
-    digest = hashlib.blake2b(digest_size=16)
-    for directory in search_path:
-        for path in template_files(directory):
-            name = path.relative_to(directory).as_posix()
-            digest.update(f"{name}\0{path.stat().st_size}\0".encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-# A cache file and its journal are records, each its length, a checksum of its data and the
-# key it answers for (see ``_checksum``) and then, marshalled, the changes
-# (added: {table: {key: value}}, dropped: {table: [key]}) to apply in order.
-_HEADER = struct.Struct("<Q4s")
-_BATCH = 2000
+    return digest(
+        *(
+            part
+            for directory in search_path
+            for path in template_files(directory)
+            for part in (path.relative_to(directory).as_posix(), path.read_bytes())
+        )
+    )
 
 
 def _journal(path: Path) -> Path:
     return path.with_suffix(".journal")
-
-
-def _last_build(path: Path) -> Path:
-    return path.with_suffix(".last")
-
-
-def _checksum(key: bytes, *pieces: bytes | memoryview) -> bytes:
-    """A CRC-32 of what they answer for and ``pieces``: a byte changed on disk, a run of
-    bytes, or a record moved to another file fails it (and never reaches ``marshal.loads``).
-    Six times faster than blake2b (5 ms instead of 30 for 10,000 entries' cache), and no
-    less sure of finding damage: nobody forges a cache (who can write it can write code)."""
-    crc = zlib.crc32(key)
-    for piece in pieces:
-        crc = zlib.crc32(piece, crc)
-    return crc.to_bytes(4, "little")
-
-
-def _record(value: Any, key: bytes) -> bytes:
-    data = marshal.dumps(value)
-    return _HEADER.pack(len(data), _checksum(key, data)) + data
-
-
-def _records(data: bytes, key: bytes) -> Iterator[Any]:
-    """The records in a file's bytes, in order; one cut short or damaged raises
-    ``ValueError``."""
-    view = memoryview(data)
-    start = 0
-    while start < len(view):
-        length, checksum = _HEADER.unpack_from(view, start)
-        start += _HEADER.size
-        if start + length > len(view):
-            raise ValueError("a record cut short")
-        if _checksum(key, view[start : start + length]) != checksum:
-            raise ValueError("a damaged record")
-        yield _plain_data(view[start : start + length])
-        start += length
-
-
-def _open_regular(path: Path) -> BinaryIO:
-    """``path`` opened for reading if it is a regular file: a FIFO put in the cache's place
-    would block a build for ever (O_NONBLOCK makes opening it return at once), a device
-    would be read without end."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise OSError(f"not a regular file: {path}")
-        return os.fdopen(descriptor, "rb")
-    except BaseException:
-        os.close(descriptor)
-        raise
-
-
-def _read_regular(path: Path) -> bytes:
-    with _open_regular(path) as file:
-        return file.read()
-
-
-def _append(path: Path, record: bytes) -> None:
-    """Append ``record`` to ``path`` in one write: builds appending at once never interleave
-    (O_APPEND), and a special file in its place is never written (nor waited for)."""
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0)
-    descriptor = os.open(path, flags, 0o600)
-    try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise OSError(f"not a regular file: {path}")
-        if os.write(descriptor, record) != len(record):
-            raise OSError(f"a record cut short: {path}")
-    finally:
-        os.close(descriptor)
 
 
 def _apply(record: Any, stored: dict[str, dict[str, Any]]) -> int:
@@ -571,107 +357,6 @@ def _apply(record: Any, stored: dict[str, dict[str, Any]]) -> int:
     return items
 
 
-def _write_atomically(path: Path, records: Iterable[bytes]) -> None:
-    """Write a whole file under a temporary name and rename it into place: readers, and other
-    builds writing it at the same time, see one whole file or another. A killed build's
-    temporary file is removed by the next write (``temporary_beside``)."""
-    handle, temporary = temporary_beside(path)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.writelines(records)
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def read_verified(path: Path, key: str) -> bytes | None:
-    """What ``write_verified`` wrote to ``path`` under ``key``; None when there is none, or it
-    is damaged, or it answers for another key."""
-    try:
-        data = _read_regular(path)
-    except OSError:
-        return None
-    checksum, body = data[:4], memoryview(data)[4:]
-    return bytes(body) if _checksum(key.encode(), body) == checksum else None
-
-
-def write_verified(path: Path, key: str, data: bytes) -> None:
-    """Write ``data`` whole (see ``_write_atomically``) with a checksum of it and ``key``."""
-    _write_atomically(path, [_checksum(key.encode(), data), data])
-
-
-# Whether what is read is then frozen out of the cyclic collector (gc.freeze), so that its
-# later collections skip it: a build keeps all it read to its end, and gains a sixth of a
-# large cold build (see ``freezing_what_is_read``). Off by default: a program using the
-# library decides about its own collector.
-_freeze_what_is_read: ContextVar[bool] = ContextVar("freeze_what_is_read", default=False)
-
-
-@contextmanager
-def freezing_what_is_read(unfreeze: bool) -> Iterator[None]:
-    """For one build by bibfolio's own commands (``build``, ``check``, each rebuild of
-    ``serve``), freeze what reading makes once it is read. ``unfreeze`` at the end in a
-    process that lives on, so what has become garbage is collected as usual; not before the
-    process ends, whose last collection would then scan it all for nothing."""
-    token = _freeze_what_is_read.set(True)
-    try:
-        yield
-    finally:
-        _freeze_what_is_read.reset(token)
-        if unfreeze:
-            gc.unfreeze()
-
-
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Reading a .bib file or the cache allocates millions of objects without reference
-    cycles, which the cyclic garbage collector would scan again and again (half the time of
-    parsing 10,000 entries); reference counting frees them all the same."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if _freeze_what_is_read.get():
-            gc.freeze()
-        if enabled:
-            gc.enable()
-
-
-@contextmanager
-def collecting_new_cycles() -> Iterator[None]:
-    """Run the cyclic collector over the objects made from here on (when this process
-    freezes what it reads; else it stays as it is). Decoding LaTeX leaves reference cycles
-    behind (pylatexenc makes a class for each text it parses): with the collector paused,
-    they would stay to the end of the build, and once frozen with what was read, for good
-    (a tenth of the memory of a build of 10,000 TeX Live entries). What is older is frozen
-    first, so that the collector's rounds cost only what is new."""
-    if not _freeze_what_is_read.get():
-        yield
-        return
-    enabled = gc.isenabled()
-    gc.freeze()
-    gc.enable()
-    try:
-        yield
-    finally:
-        gc.collect(1)  # the cycles made since its last round (a millisecond)
-        if not enabled:
-            gc.disable()
-
-
-def _plain_data(data: bytes | memoryview) -> Any:
-    """A value written with ``marshal``: plain data, never code. marshal is the fastest way to
-    store and read it (``loads`` on bytes; ``load`` on a file is four times slower), and this
-    directory already holds Jinja2's compiled templates, also marshalled; a file that is not
-    what bibfolio wrote is refused (see ``Cache.open``)."""
-    value = marshal.loads(data)
-    if isinstance(value, type((lambda: 0).__code__)):
-        raise ValueError("code in a cache file")
-    return value
-
-
 def cache_directory() -> Path:
     """Where this bibfolio keeps its caches: one directory per version of its code."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -682,63 +367,10 @@ def cache_directory() -> Path:
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
     """A hash of bibfolio's own modules and data: an edited checkout never trusts an older cache."""
-    digest = hashlib.blake2b(digest_size=8)
     package = Path(__file__).parent
-    for module in sorted([*package.glob("*.py"), *package.glob("data/*.tsv")]):
-        digest.update(module.read_bytes())
-    return digest.hexdigest()
+    modules = sorted([*package.glob("*.py"), *package.glob("data/*.tsv")])
+    return digest(*(module.read_bytes() for module in modules), size=8)
 
 
 def _files_key(bib_paths: Sequence[Path]) -> str:
-    names = "\0".join(str(path.resolve()) for path in bib_paths)
-    return hashlib.blake2b(names.encode(), digest_size=16).hexdigest()
-
-
-def entry_to_data(entry: Entry, problems: Sequence[tuple[str, str]]) -> tuple[Any, ...]:
-    """An entry (but for its path, line and digest) and its warnings, in plain data: one
-    value per field of ``Entry``, in their order, so the two change in step by themselves."""
-    values = [getattr(entry, name) for name in _ENTRY_FIELDS]
-    for at, _ in _NESTED_AT:
-        values[at] = tuple(map(_object_data, values[at]))
-    values[_KIND_AT] = entry.kind.value
-    return (*values, tuple(problems))
-
-
-def entry_from_data(
-    data: tuple[Any, ...], path: Path | None, line: int | None, digest: str
-) -> tuple[Entry, list[tuple[str, str]]]:
-    """The entry and warnings ``entry_to_data`` gave, placed at ``path`` and ``line``."""
-    *values, problems = data
-    for at, cls in _NESTED_AT:
-        values[at] = tuple(_object(cls, item) for item in values[at])
-    values[_KIND_AT] = _KINDS[values[_KIND_AT]]
-    values += (path, line, digest)  # Entry's last fields
-    entry = Entry(*values)
-    return entry, [(code, message) for code, message in problems]
-
-
-# The fields of an entry the cache keeps (where it is and its digest are known when read),
-# where those holding tuples of small dataclasses are, and where its kind is.
-_ENTRY_FIELDS = tuple(
-    f.name for f in fields(Entry) if f.init and f.name not in ("path", "line", "digest")
-)
-_NESTED: dict[str, Callable[..., Any]] = {
-    "title_spans": Span,
-    "authors": Person,
-    "editors": Person,
-    "advisors": Person,
-    "links": Link,
-}
-_NESTED_AT = tuple((_ENTRY_FIELDS.index(name), cls) for name, cls in _NESTED.items())
-_KIND_AT = _ENTRY_FIELDS.index("kind")
-
-
-# People and title spans recur across papers: one object each, shared (in the file too).
-@lru_cache(maxsize=65_536)
-def _object_data(value: Span | Person | Link) -> tuple[Any, ...]:
-    return tuple(getattr(value, f.name) for f in fields(value) if f.init)
-
-
-@lru_cache(maxsize=65_536)
-def _object(cls: Callable[..., Any], data: tuple[Any, ...]) -> Any:
-    return cls(*data)
+    return digest(*(str(path.resolve()) for path in bib_paths))

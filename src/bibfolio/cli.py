@@ -105,7 +105,7 @@ def build(
       bibfolio build refs.bib --owner "Lianmin Zheng" --owner "L. Zheng"
     """
     from .build import build_and_write
-    from .cache import freezing_what_is_read
+    from .collector import freezing_what_is_read
 
     click.get_current_context().with_resource(freezing_what_is_read(unfreeze=False))
 
@@ -170,7 +170,7 @@ def check(
     from collections import Counter
 
     from .build import analyse, files_cache
-    from .cache import freezing_what_is_read
+    from .collector import freezing_what_is_read
     from .errors import BibfolioError, Severity, diagnostics_json
 
     ctx = click.get_current_context()

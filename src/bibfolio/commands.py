@@ -14,12 +14,12 @@ expanding (``\\def\\a{\\a}``, ``\\def\\a{\\a\\a}``) is left as written.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
+from .cache import digest
 from .errors import ConfigError
 from .latex_context import is_known_command
 from .venues import aas_macros
@@ -100,7 +100,7 @@ class Commands:
     @classmethod
     def of(cls, defined: Mapping[str, Command]) -> Commands:
         key = repr(sorted(defined.items())) if defined else ""
-        return cls(defined, hashlib.blake2b(key.encode(), digest_size=8).hexdigest() if key else "")
+        return cls(defined, digest(key, size=8) if key else "")
 
     def over(self, lower: Mapping[str, Command]) -> Commands:
         """These commands, and those of ``lower`` where they define none."""

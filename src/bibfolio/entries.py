@@ -7,11 +7,11 @@ is cached by the entry's digest (see ``load.py``).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from .cache import digest
 from .commands import MAX_EXPANSIONS, MAX_LENGTH, NO_COMMANDS, Command, Commands, user_commands
 from .dates import entry_updated
 from .labels import FROM_PREPRINT, NO_USER_VENUES, UserVenues, paper_label
@@ -122,7 +122,7 @@ class ReadSettings:
 
 
 def _short_digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    return digest(text, size=8)
 
 
 DEFAULT_READ_SETTINGS = ReadSettings.from_config()
@@ -262,8 +262,7 @@ def paper_identities(
 
 def record_digest(record: Record) -> str:
     """A hash of what a record's entry is made of: its type, key and evaluated fields."""
-    source = repr((record.entry_type, record.key, tuple(record.fields.items())))
-    return hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
+    return digest(repr((record.entry_type, record.key, tuple(record.fields.items()))))
 
 
 def clean_bibtex(record: Record) -> str:

@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 import orjson
 
+from .cache import fragment_key
 from .model import Entry, Link, Page, Person
 
 # Versioned identifier of the JSON written by ``page_to_json``; docs/json-schema.json has this
@@ -200,7 +201,7 @@ def _entry_text(
     """One entry's JSON, indented for ``depth`` levels of nesting, as ``_dump`` writes it
     inside the whole document: from ``known`` by the entry's digest when it is there."""
     store = known if entry.digest else None  # no digest: nothing says two entries are equal
-    key = f"{to_data.__name__}/{depth}:{entry.digest}"  # as cache.fragment_kind reads it
+    key = fragment_key(f"{to_data.__name__}/{depth}", entry.digest)
     text = store.get(key) if store is not None else None
     if text is None:
         text = orjson.dumps(to_data(entry), option=orjson.OPT_INDENT_2).decode()

@@ -27,13 +27,7 @@ from .bibtex import (
     read_blocks,
     split_chunks,
 )
-from .cache import (
-    EntryObjects,
-    collecting_new_cycles,
-    cyclic_gc_paused,
-    entry_from_data,
-    entry_to_data,
-)
+from .collector import collecting_new_cycles, cyclic_gc_paused
 from .entries import (
     DEFAULT_READ_SETTINGS,
     KNOWN_TYPES,
@@ -42,6 +36,7 @@ from .entries import (
     not_shown_reason,
     record_digest,
 )
+from .entrydata import entry_from_data, entry_to_data
 from .errors import BibfolioError, Diagnostic, Severity
 from .inputs import MAX_BIB_BYTES, read_bytes
 from .model import Entry, Person
@@ -50,7 +45,7 @@ from .parallel import split_work
 from .records import Record, Records
 
 if TYPE_CHECKING:
-    from .cache import Cache
+    from .cache import Cache, EntryObjects
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from .cache import digest
 from .latex import to_unicode
 from .model import Entry, Kind, Person
 
@@ -251,7 +251,7 @@ class OwnerMatcher:
         self.owners = tuple(owners)
         self.names = tuple(owner.name for owner in self.owners)
         # Stands for the owners in the digests of entries marked with them.
-        self.key = hashlib.blake2b(repr(self.names).encode(), digest_size=8).hexdigest()
+        self.key = digest(repr(self.names), size=8)
         self._known: dict[tuple[str, str, str], bool] = {}
 
     def digest(self, source: str) -> str:

@@ -7,7 +7,6 @@ between files) and says what is wrong as ``Diagnostic``s with the file and line.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -21,6 +20,7 @@ from .bibtex import (
     PreambleBlock,
     StringBlock,
 )
+from .cache import digest
 from .commands import Command, read_definitions
 from .errors import BibfolioError, Diagnostic, Severity
 from .links import is_address_field
@@ -117,8 +117,7 @@ class Records:
     def define(self, name: str, value: str) -> None:
         """Define (or redefine) a macro, and name the new set of macros."""
         self.macros[name] = value
-        chain = "\0".join((self.macro_state.key, name, value))
-        key = hashlib.blake2b(chain.encode(), digest_size=16).hexdigest()
+        key = digest(self.macro_state.key, name, value)
         self.macro_state = MacroState(key, self.macros)
 
     def preamble_text(self, block: PreambleBlock, path: Path, line: int) -> str:
@@ -290,11 +289,7 @@ def _inherited_fields(parent: Record, relation: str) -> dict[str, str]:
     return fields
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-
 @lru_cache(maxsize=4096)
 def _texts_digest(texts: tuple[str, ...]) -> str:
     """A hash of what an entry's macros gave (entries repeat them: ``booktitle = osdi``)."""
-    return _digest("\0".join(texts))
+    return digest(*texts)

@@ -8,7 +8,6 @@ and the entry templates is ``entry_templates.py``'s.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import os
 import traceback
@@ -21,7 +20,7 @@ import jinja2
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
-from .cache import fragment_digest, fragment_kind, read_verified, templates_digest, write_verified
+from .cache import digest, fragment_digest, fragment_key, fragment_kind, templates_digest
 from .config import bundled_templates_dir, template_search_path
 from .entry_templates import (
     PAGE_FIELDS,
@@ -37,6 +36,7 @@ from .markup import escape_md, finalize_html, html_rich, html_url, md_rich, md_u
 from .meta import citation_tags, json_ld_script, page_json_ld, paper_json_ld
 from .model import Entry, Page
 from .parallel import MIN_PARALLEL_ITEMS, split_work
+from .storage import read_verified, write_verified
 
 # Stands for the body while the page template is rendered (see ``Renderer.stream``).
 _BODY_MARK = Markup("\x00bibfolio-body\x00")
@@ -140,7 +140,7 @@ class Renderer:
             with_page = {**context, "page": page}
             texts = []
             for entry in entries:
-                key = _fragment_key(prefix, entry)
+                key = fragment_key(prefix, entry.digest)
                 text = self.fragments.get(key) if key else None
                 if text is None:
                     text = self._render_entry(fmt, name, entry, with_page)
@@ -174,7 +174,7 @@ class Renderer:
         def take_note(entries: Iterable[Entry], context: dict[str, Any]) -> list[str]:
             prefix = self._key_prefix(name, context, page_part())
             for entry in entries:
-                key = _fragment_key(prefix, entry)
+                key = fragment_key(prefix, entry.digest)
                 if key and key not in self.fragments:
                     wanted.setdefault(key, (entry, {**context, "page": page}))
             return []
@@ -206,7 +206,7 @@ class Renderer:
         if prefix is None:
             source = "\0".join((self._templates_key(), repr(settings)))
             # The template's name first: the cache keeps rendered entries by it (fragment_kind).
-            prefix = f"{name}/{hashlib.blake2b(source.encode(), digest_size=8).hexdigest()}"
+            prefix = f"{name}/{digest(source, size=8)}"
             self._key_prefixes[settings] = prefix
         return prefix
 
@@ -243,7 +243,7 @@ class Renderer:
             plain = [(attribute, plain_data(getattr(page, attribute, None))) for attribute in names]
         except NoDigest:
             return None
-        return hashlib.blake2b(repr(plain).encode(), digest_size=16).hexdigest()
+        return digest(repr(plain))
 
     def _generate(self, name: str, fmt: str, **context: Any) -> Iterator[str]:
         """Render a template piece by piece, turning Jinja2's errors into ``TemplateError``."""
@@ -313,12 +313,6 @@ class _Loader(jinja2.FileSystemLoader):
 def _page_json_ld(page: Page) -> Markup:
     """What ``page.html`` puts in its head: the page's papers as schema.org JSON-LD."""
     return json_ld_script(page_json_ld(page))
-
-
-def _fragment_key(prefix: str, entry: Entry) -> str:
-    """An entry's key in ``fragments`` (see ``cache.fragment_kind``); "" when the entry has
-    no digest, or the prefix is "", and so it cannot be reused."""
-    return f"{prefix}:{entry.digest}" if entry.digest and prefix else ""
 
 
 class _VerifiedBytecodeCache(jinja2.BytecodeCache):

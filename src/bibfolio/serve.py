@@ -157,7 +157,7 @@ class LivePage:
 
     def rebuild(self) -> Rebuild:
         """Build from the inputs as they are now; keep the result only if it succeeded."""
-        from .cache import freezing_what_is_read
+        from .collector import freezing_what_is_read
 
         start = time.perf_counter()
         with self._lock:
