@@ -71,7 +71,7 @@ class Records:
     memo: Mapping[tuple[str, str], Evaluated] | None = None
     macros: dict[str, str] = field(default_factory=lambda: dict(MONTH_MACROS))
     # ``macros`` named by a hash of the @string definitions read so far, in order.
-    macro_state: MacroState = field(default_factory=lambda: MacroState("", {}))
+    macro_state: MacroState = field(init=False)
     records: dict[str, Record] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Where each undefined macro was used: (name, index of its diagnostic).
@@ -96,7 +96,7 @@ class Records:
         for block in blocks:
             line = block.line + offset
             if isinstance(block, EntryBlock):
-                self.add_entry(block, path, line, offset)
+                self.add_entry(block, path, offset)
             elif isinstance(block, StringBlock):
                 text = self.value(block.parts, path, line, f"@string {block.name}")
                 self.define(block.name.lower(), text)
@@ -158,7 +158,8 @@ class Records:
             )
         return result.text
 
-    def add_entry(self, block: EntryBlock, path: Path, line: int, offset: int) -> None:
+    def add_entry(self, block: EntryBlock, path: Path, offset: int) -> None:
+        line = block.line + offset
         key = block.key
         previous = self.records.get(key)
         if previous is not None:
@@ -208,7 +209,7 @@ class Records:
         reusable = found is not None
         if found is None:
             reported = len(self.diagnostics)
-            found = self.evaluate(block, path, line, offset, source)
+            found = self.evaluate(block, path, offset, source)
             # An undefined macro is reported by every build: not kept.
             reusable = len(self.diagnostics) == reported
         if reusable:
@@ -216,9 +217,7 @@ class Records:
         source, evaluated = found
         self.records[key] = Record(key, block.entry_type, evaluated, path, line, source)
 
-    def evaluate(
-        self, block: EntryBlock, path: Path, line: int, offset: int, source: str
-    ) -> Evaluated:
+    def evaluate(self, block: EntryBlock, path: Path, offset: int, source: str) -> Evaluated:
         """An entry's fields evaluated with the macros defined so far, and its source named
         by what they gave."""
         fields: dict[str, str] = {}
@@ -228,7 +227,7 @@ class Records:
                 continue
             text = f.text
             if text is None:
-                text = self.value(f.parts, path, f.line + offset or line, f'"{f.name}"')
+                text = self.value(f.parts, path, f.line + offset, f'"{f.name}"')
                 evaluated.append(text)
             fields[f.name] = text
         # The fields follow from the block and what its macros gave (not from every macro
