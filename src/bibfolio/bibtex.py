@@ -47,7 +47,8 @@ def _balanced(depth: int, also_excluded: str = "") -> str:
 # Values nested deeper than this are read by ``_scan_delimited``.
 _BRACED = re.compile(r"\{" + _balanced(4) + r"\}")
 _QUOTED = re.compile('"' + _balanced(4, '"') + '"')
-_DELIMITERS = re.compile(r'[{}"]')
+# What ``_scan_delimited`` looks for, by the closer it is after.
+_CLOSERS = {closer: re.compile("[{}" + re.escape(closer) + "]") for closer in ('"', "}", ")")}
 # One part of a value, and the common field read in one match: ``name = value`` (white
 # space around it, no "%" comment), then "," or the block's end.
 _PART = "(?:" + _BRACED.pattern + "|" + _QUOTED.pattern + r"|[^\s\"#%'(),={}]+)"
@@ -280,24 +281,14 @@ class _Reader:
         elif next_char != closer:
             self.missing_end(position, limit, at, None)
         fields = []
-        match_field = _PLAIN_FIELD.match
-        count = text.count
-        line_of_field, counted_to = line, at
         while True:
-            plain = match_field(text, position, limit)
-            if plain is not None and (plain[4] == "," or plain[4] == closer):
+            plain = _PLAIN_FIELD.match(text, position, limit)
+            if plain is not None and plain[4] in (",", closer):
                 name, value, more, separator = plain.groups()
-                name_at = plain.start(1)
-                line_of_field += count("\n", counted_to, name_at)
-                counted_to = name_at
-                if more:
-                    parts = (value, *_PARTS.findall(more))
-                    value_text = None
-                elif value[0] == "{" or value[0] == '"':
-                    parts, value_text = (value,), value[1:-1]
-                else:
-                    parts, value_text = (value,), value if value.isdigit() else None
-                fields.append(Field(intern(name.lower()), parts, value_text, line_of_field))
+                parts = (value, *_PARTS.findall(more)) if more else (value,)
+                field_line = self.line_at(plain.start(1))
+                value_text = None if more else _literal_part(value)
+                fields.append(Field(intern(name.lower()), parts, value_text, field_line))
                 position = plain.end()
                 if separator == closer:
                     block = EntryBlock(
@@ -387,32 +378,26 @@ def _scan_delimited(text: str, at: int, limit: int, closer: str) -> int | None:
     ``{``/``(``), braces inside counted; None when it does not end before ``limit`` or a
     ``}`` closes nothing."""
     depth = 0
-    opener = text[at]
-    for mark in _DELIMITERS.finditer(text, at + 1, limit):
+    for mark in _CLOSERS[closer].finditer(text, at + 1, limit):
         char = mark.group()
         if char == "{":
             depth += 1
-        elif char == "}":
-            if depth == 0:
-                return mark.end() if closer == "}" else None
+        elif char == "}" and depth > 0:
             depth -= 1
-        elif depth == 0 and opener == '"':
+        elif char == "}" and closer != "}":
+            return None  # a "}" that closes nothing, inside quotes or parentheses
+        elif depth == 0:  # the closer, outside braces
             return mark.end()
-    if closer == ")":  # a block in parentheses: its ")" outside braces
-        depth = 0
-        for index in range(at + 1, limit):
-            char = text[index]
-            depth += (char == "{") - (char == "}")
-            if char == ")" and depth == 0:
-                return index + 1
     return None
 
 
 def _literal(parts: tuple[str, ...]) -> str | None:
     """The text of a value that uses no macro (one braced, quoted or numeric part)."""
-    if len(parts) != 1:
-        return None
-    part = parts[0]
+    return _literal_part(parts[0]) if len(parts) == 1 else None
+
+
+def _literal_part(part: str) -> str | None:
+    """The text of one part of a value, unless it is a macro name."""
     if part[0] in '{"':
         return part[1:-1]
     return part if part.isdigit() else None
